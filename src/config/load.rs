@@ -1,0 +1,315 @@
+//! Loading a configuration: the main file, its `includefile`s (with ntpd's depth limit and each
+//! dialect's path rules), NTPsec's `ntp.d/*.conf`, then applying each parsed command to the model
+//! with the parse-time checks ntpd makes.
+
+use std::path::{Path, PathBuf};
+
+use super::diagnose::syntax_diagnostic;
+use super::lexer::{FatalLex, LexStop, lex};
+use super::lower;
+use super::model::{Config, Include};
+use super::parser::{ActionKind, Cmd, parse_tokens};
+use super::Dialect;
+use crate::diagnostic::{Code, DaemonEffect, Diagnostic, Phase, Severity};
+use crate::source::{SourceFile, SourceMap, Span, Spanned};
+
+/// ntpd honours an `includefile` while the including file is at most this deep (main = 1).
+pub const MAX_INCLUDE_LEVEL: usize = 5;
+
+/// Options for loading.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// Dialect.
+    pub dialect: Dialect,
+    /// Directory that classic ntpd resolves relative include paths against (its working
+    /// directory; `/` under init or systemd). Defaults to the process's working directory.
+    pub classic_cwd: Option<PathBuf>,
+    /// Read NTPsec's `ntp.d/*.conf` beside the main file (NTPsec dialect only). Default true.
+    pub no_conf_dir: bool,
+}
+
+/// A loaded configuration with every problem found.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// All files read.
+    pub sources: SourceMap,
+    /// What ntpd keeps.
+    pub config: Config,
+    /// Problems, sorted by file and position.
+    pub diagnostics: Vec<Diagnostic>,
+    /// ntpd would exit while reading this configuration.
+    pub fatal: bool,
+    /// Parsing stopped early (`end`, NUL, or a fatal token).
+    pub stopped: bool,
+}
+
+impl Loaded {
+    /// Any error-severity diagnostic.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.severity == Severity::Error)
+    }
+}
+
+/// Failure to read the main file.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read {path}: {source}")]
+pub struct LoadError {
+    /// The path.
+    pub path: String,
+    /// The I/O error.
+    #[source]
+    pub source: std::io::Error,
+}
+
+struct Loader {
+    opts: LoadOptions,
+    sources: SourceMap,
+    config: Config,
+    diags: Vec<Diagnostic>,
+    fatal: bool,
+    stopped: bool,
+    stack: Vec<PathBuf>,
+    cycle_reported: Vec<Span>,
+}
+
+/// Load a configuration file from disk.
+pub fn load_path(path: &Path, opts: &LoadOptions) -> Result<Loaded, LoadError> {
+    let bytes = std::fs::read(path).map_err(|e| LoadError { path: path.display().to_string(), source: e })?;
+    let mut l = Loader::new(opts);
+    l.run_file(path.display().to_string(), Some(path.to_path_buf()), &bytes);
+    if opts.dialect == Dialect::Ntpsec && !opts.no_conf_dir && !l.stopped {
+        if let Some(dir) = path.parent() {
+            let d = dir.join("ntp.d");
+            if d.is_dir() {
+                l.read_dir_confs(&d, 1);
+            }
+        }
+    }
+    Ok(l.finish())
+}
+
+/// Load a configuration from bytes (stdin, tests). Includes are resolved as for a file named
+/// `name` (relative to the working directory when it has no directory part).
+pub fn load_bytes(name: &str, bytes: &[u8], opts: &LoadOptions) -> Loaded {
+    let mut l = Loader::new(opts);
+    l.run_file(name.to_string(), Some(PathBuf::from(name)), bytes);
+    l.finish()
+}
+
+impl Loader {
+    fn new(opts: &LoadOptions) -> Self {
+        Loader {
+            opts: opts.clone(),
+            sources: SourceMap::default(),
+            config: Config { dialect: opts.dialect, ..Config::default() },
+            diags: Vec::new(),
+            fatal: false,
+            stopped: false,
+            stack: Vec::new(),
+            cycle_reported: Vec::new(),
+        }
+    }
+
+    fn finish(mut self) -> Loaded {
+        lower::check(&self.config, &mut self.diags);
+        let sources = self.sources;
+        self.diags.sort_by(|a, b| (a.span.file, a.span.start, a.code).cmp(&(b.span.file, b.span.start, b.code)));
+        self.diags.dedup();
+        Loaded { sources, config: self.config, diagnostics: self.diags, fatal: self.fatal, stopped: self.stopped }
+    }
+
+    fn run_file(&mut self, name: String, path: Option<PathBuf>, bytes: &[u8]) {
+        let d = self.opts.dialect;
+        let src = SourceFile::new(name, bytes);
+        let id = self.sources.add(src);
+        let text = self.sources.get(id).text.clone();
+        let lexed = lex(id, &text, d);
+        for s in &lexed.non_ascii {
+            self.diags.push(
+                Diagnostic::new(Code::Ntp005, *s, "bytes above 0x7F are dropped by ntpd")
+                    .label("dropped")
+                    .help("ntpd reads only 7-bit ASCII: these bytes vanish without splitting the word they are in; move prose into a `#` comment"),
+            );
+        }
+        if let Some(p) = &path {
+            self.stack.push(canonical(p));
+        }
+        let parsed = parse_tokens(&lexed.tokens, d);
+        let src = self.sources.get(id).clone();
+        let mut ended = false;
+        for p in &parsed {
+            if let Some(_f) = &p.fail {
+                let diag = syntax_diagnostic(&src, &lexed.tokens, p, d);
+                self.diags.push(diag);
+            }
+            for m in &p.messages {
+                let (code, effect) = match m.kind {
+                    ActionKind::NotBoolean => (Code::Ntp115, DaemonEffect::None),
+                    ActionKind::FudgeStratum => (Code::Ntp115, DaemonEffect::PartiallyApplied),
+                    ActionKind::Pollskew => (Code::Ntp123, DaemonEffect::PartiallyApplied),
+                    ActionKind::Ippeerlimit => (Code::Ntp121, DaemonEffect::None),
+                    ActionKind::LeapSmear => (Code::Ntp122, DaemonEffect::LineIgnored),
+                };
+                let sev = if code == Code::Ntp121 || m.kind == ActionKind::NotBoolean { Severity::Warning } else { Severity::Error };
+                let phase = if m.kind == ActionKind::Ippeerlimit { Phase::Config } else { Phase::Parse };
+                self.diags.push(
+                    Diagnostic::new(code, m.span, m.message.clone()).severity(sev).effect(effect).ntpd(phase, m.message.clone()),
+                );
+            }
+            if let Some(cmd) = &p.cmd {
+                if matches!(cmd, Cmd::End(_)) {
+                    ended = true;
+                }
+                self.apply(cmd.clone(), &src, path.as_deref());
+            }
+            if self.stopped {
+                break;
+            }
+        }
+        if ended && !self.stopped {
+            self.stopped = true;
+            let end_span = parsed.iter().rev().find_map(|p| match &p.cmd {
+                Some(Cmd::End(s)) => Some(*s),
+                _ => None,
+            });
+            if let Some(s) = end_span {
+                self.diags.push(
+                    Diagnostic::new(Code::Ntp009, s, "`end` stops ntpd reading this file and every file that includes it")
+                        .label("parsing stops here")
+                        .help("ntpd also logs a syntax error for `end`; remove it unless you mean to cut the configuration here")
+                        .ntpd(Phase::Parse, "syntax error"),
+                );
+            }
+        }
+        match &lexed.stop {
+            Some(LexStop::Nul(s)) if !self.stopped => {
+                self.stopped = true;
+                self.diags.push(
+                    Diagnostic::new(Code::Ntp009, *s, "a NUL byte ends all input: ntpd reads nothing after it")
+                        .label("NUL byte")
+                        .effect(DaemonEffect::LineIgnored)
+                        .help("remove the NUL byte; everything after it, in this file and the files that include it, is ignored"),
+                );
+            }
+            Some(LexStop::Fatal(f, s)) => {
+                self.stopped = true;
+                self.fatal = true;
+                let msg = match f {
+                    FatalLex::TooLong { began_with } => format!(
+                        "token longer than {} characters: ntpd exits (`configuration item … longer than limit of 50, began with '{began_with}'`)",
+                        if d == Dialect::Classic { 127 } else { 1024 }
+                    ),
+                    FatalLex::UIntUnrepresentable(t) => format!("`{t}` cannot be read as a number: ntpd exits (`U_int cannot be represented`)"),
+                    FatalLex::DoubleUnrepresentable(t) => format!("`{t}` underflows: ntpd exits (`Double too large to represent`)"),
+                };
+                self.diags.push(
+                    Diagnostic::new(Code::Ntp008, *s, msg).label("ntpd exits here").effect(DaemonEffect::LineIgnored).ntpd(Phase::Parse, "fatal"),
+                );
+            }
+            _ => {}
+        }
+        if path.is_some() {
+            self.stack.pop();
+        }
+    }
+
+    fn apply(&mut self, cmd: Cmd, src: &SourceFile, path: Option<&Path>) {
+        match cmd {
+            Cmd::Include(p, inner, span) => {
+                if let Some(inner) = inner {
+                    self.apply(*inner, src, path);
+                }
+                self.include(p, span, path);
+            }
+            other => lower::apply(&mut self.config, other, &mut self.diags),
+        }
+    }
+
+    fn include(&mut self, p: Spanned<String>, span: Span, from: Option<&Path>) {
+        let level = self.stack.len();
+        if level > MAX_INCLUDE_LEVEL {
+            self.diags.push(
+                Diagnostic::new(Code::Ntp328, p.span, "maximum include depth exceeded: ntpd skips this includefile")
+                    .label("not read")
+                    .effect(DaemonEffect::LineIgnored)
+                    .ntpd(Phase::Parse, "getconfig: Maximum include file level exceeded."),
+            );
+            return;
+        }
+        let d = self.opts.dialect;
+        let raw = PathBuf::from(&p.value);
+        let resolved = if raw.is_absolute() {
+            raw.clone()
+        } else {
+            match d {
+                Dialect::Classic => {
+                    let base = self.opts.classic_cwd.clone().or_else(|| std::env::current_dir().ok()).unwrap_or_default();
+                    base.join(&raw)
+                }
+                Dialect::Ntpsec => from.and_then(|f| f.parent()).map(|dir| dir.join(&raw)).unwrap_or(raw.clone()),
+            }
+        };
+        let canon = canonical(&resolved);
+        if self.stack.contains(&canon) && !self.cycle_reported.contains(&p.span) {
+            self.cycle_reported.push(p.span);
+            self.diags.push(
+                Diagnostic::new(Code::Ntp328, p.span, format!("`{}` includes itself: ntpd reads it again until the include depth limit", p.value))
+                    .label("include cycle")
+                    .severity(Severity::Error)
+                    .help("ntpd does not detect cycles: the directives of the cycle are applied several times; remove the includefile that closes the loop"),
+            );
+        }
+        if resolved.is_dir() {
+            match d {
+                Dialect::Classic => {}
+                Dialect::Ntpsec => {
+                    self.config.includes.push(Include { path: p.clone(), span });
+                    self.stack.push(canon);
+                    self.read_dir_confs(&resolved, level + 1);
+                    self.stack.pop();
+                }
+            }
+            return;
+        }
+        match std::fs::read(&resolved) {
+            Ok(bytes) => {
+                self.config.includes.push(Include { path: p.clone(), span });
+                self.run_file(p.value.clone(), Some(resolved), &bytes);
+            }
+            Err(e) => {
+                self.diags.push(
+                    Diagnostic::new(Code::Ntp328, p.span, format!("cannot open included file `{}`: {e}", p.value))
+                        .label("not found")
+                        .effect(DaemonEffect::LineIgnored)
+                        .help(match d {
+                            Dialect::Classic => "classic ntpd resolves a relative path against its working directory (`/` when started by init or systemd)",
+                            Dialect::Ntpsec => "NTPsec resolves a relative path against the directory of the file that includes it",
+                        })
+                        .ntpd(Phase::Parse, format!("getconfig: Couldn't open <{}>", p.value)),
+                );
+            }
+        }
+    }
+
+    /// NTPsec: every `*.conf` entry of a directory, in descending name order.
+    fn read_dir_confs(&mut self, dir: &Path, _level: usize) {
+        let Ok(rd) = std::fs::read_dir(dir) else { return };
+        let mut names: Vec<PathBuf> = rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.to_string_lossy().ends_with(".conf")).collect();
+        names.sort();
+        names.reverse();
+        for p in names {
+            if self.stopped {
+                break;
+            }
+            if p.is_dir() {
+                self.read_dir_confs(&p, _level);
+            } else if let Ok(bytes) = std::fs::read(&p) {
+                self.run_file(p.display().to_string(), Some(p.clone()), &bytes);
+            }
+        }
+    }
+}
+
+fn canonical(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}

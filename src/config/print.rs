@@ -1,0 +1,1 @@
+//! Canonical printer: model → ntp.conf text. (Being written.)

@@ -1,0 +1,12 @@
+//! ntpcheck: read `ntp.conf` exactly as classic ntpd 4.2.8 and NTPsec do, report problems, and
+//! (later) serve time from the same typed model.
+//!
+//! Data flows one way: text → [`source`] spans → [`config::lexer`] tokens →
+//! [`config::parser`] commands → [`config::model`] (via the loader) → diagnostics and printers.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod diagnostic;
+pub mod cli;
+pub mod source;
