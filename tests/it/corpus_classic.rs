@@ -1,1 +1,89 @@
-//! (being written)
+//! Every file of `../shared/corpus/public` against what a real classic ntpd 4.2.8p18 said
+//! about it (`../shared/corpus/oracle/NAME.classic.txt`): the `saveconfig` dump must be equal
+//! line for line, and the lines ntpd reported while parsing must be the lines we report.
+
+use std::path::Path;
+
+use ntpcheck::config::load::{LoadOptions, load_path};
+use ntpcheck::config::saveconfig::saveconfig;
+use ntpcheck::config::Dialect;
+
+use crate::util::{known_differences, oracle_lines, our_lines, shared};
+
+fn corpus() -> Vec<std::path::PathBuf> {
+    let dir = shared().join("corpus").join("public");
+    let mut v: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("corpus missing at {}: {e}", dir.display()))
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "conf"))
+        .collect();
+    v.sort();
+    assert!(v.len() >= 100, "expected the 117-file corpus, found {}", v.len());
+    v
+}
+
+fn oracle(name: &str, impl_: &str) -> String {
+    let p = shared().join("corpus").join("oracle").join(format!("{name}.{impl_}.txt"));
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+fn load(p: &Path, d: Dialect) -> ntpcheck::config::load::Loaded {
+    // The oracle ran ntpd with its working directory set to the config's directory.
+    let opts = LoadOptions { dialect: d, classic_cwd: p.parent().map(|x| x.to_path_buf()), no_conf_dir: true };
+    load_path(p, &opts).expect("readable")
+}
+
+#[test]
+fn classic_saveconfig_equals_oracle_dump() {
+    let known = known_differences();
+    let mut failures = Vec::new();
+    for p in corpus() {
+        let name = p.file_stem().unwrap().to_string_lossy().to_string();
+        if known.iter().any(|(n, d)| *n == name && d == "classic-dump") {
+            continue;
+        }
+        let o = oracle(&name, "classic");
+        let want: String = match o.split_once("SAVED:\n") {
+            Some((_, s)) => s.to_string(),
+            None => continue,
+        };
+        let got = saveconfig(&load(&p, Dialect::Classic).config);
+        if got.trim_end() != want.trim_end() {
+            failures.push(format!("{name}:\n--- classic ntpd\n{want}\n--- ntpcheck\n{got}"));
+        }
+    }
+    assert!(failures.is_empty(), "{} file(s) differ:\n{}", failures.len(), failures.join("\n"));
+}
+
+fn compare_lines(impl_: &str, ntpsec: bool) {
+    let known = known_differences();
+    let d = if ntpsec { Dialect::Ntpsec } else { Dialect::Classic };
+    let mut failures = Vec::new();
+    for p in corpus() {
+        let name = p.file_stem().unwrap().to_string_lossy().to_string();
+        if known.iter().any(|(n, k)| *n == name && k == impl_) {
+            continue;
+        }
+        let l = load(&p, d);
+        let ours = our_lines(&l, ntpsec, 0);
+        let want = oracle_lines(&oracle(&name, impl_), ntpsec, &ours);
+        let mut got: Vec<usize> = ours.iter().map(|(l, _)| *l).collect();
+        got.sort();
+        got.dedup();
+        if want != got {
+            failures.push(format!("{name}: {impl_} reports lines {want:?}, ntpcheck {got:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn classic_error_lines_equal_oracle() {
+    compare_lines("classic", false);
+}
+
+#[test]
+fn ntpsec_error_lines_equal_stored_oracle() {
+    compare_lines("ntpsec", true);
+}

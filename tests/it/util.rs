@@ -25,3 +25,114 @@ pub fn parse(text: &str, d: Dialect) -> Loaded {
 pub fn in_ci() -> bool {
     std::env::var("CI").map(|v| v == "true").unwrap_or(false)
 }
+
+use ntpcheck::diagnostic::{DaemonEffect, Phase};
+
+/// Lines of one file that a daemon's verdict names, from its `ERROR` lines (and the line-less
+/// messages that still drop a line), normalised for the daemons' reporting quirks:
+/// - NTPsec's `restrict: ignoring line L` names the line after the one it means;
+/// - a host name that is `unusable` only failed DNS in the sandbox: left out (on both sides);
+/// - a line-less message (`Couldn't open <P>`, `inappropriate address A for the fudge command`)
+///   is matched to the diagnostic of ours whose `ntpd_log` carries the same text;
+/// - the same `L:C` twice in a row is bison still recovering: it means the next line of ours
+///   after the previous one.
+pub fn oracle_lines(oracle: &str, ntpsec: bool, ours: &[(usize, String)]) -> Vec<usize> {
+    let mut out: Vec<usize> = Vec::new();
+    let mut prev_lc: Option<String> = None;
+    let our_lines: Vec<usize> = {
+        let mut v: Vec<usize> = ours.iter().map(|(l, _)| *l).collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    for l in oracle.lines() {
+        let (kind, rest) = match l.split_once(' ') {
+            Some(x) => x,
+            None => continue,
+        };
+        let msg_lineless = |m: &str| -> Option<usize> {
+            ours.iter().find(|(_, log)| !log.is_empty() && (log.contains(m) || m.contains(log.as_str()))).map(|(l, _)| *l)
+        };
+        if kind == "NOTE" {
+            let m = rest.trim_start_matches("CONFIG: ");
+            if m.contains("for the fudge command, line ignored") {
+                if let Some(l) = msg_lineless(m) {
+                    out.push(l);
+                }
+            }
+            continue;
+        }
+        if kind != "ERROR" {
+            continue;
+        }
+        let (loc, msg) = rest.split_once(' ').unwrap_or((rest, ""));
+        if msg.contains("unusable") {
+            let quoted = msg.split('\'').nth(1).unwrap_or("");
+            let numeric = quoted.chars().all(|c| c.is_ascii_hexdigit() || ".:/".contains(c));
+            if !numeric && msg.contains("address/host") {
+                continue;
+            }
+        }
+        let mut parts = loc.rsplitn(3, ':');
+        let _col = parts.next();
+        let line = parts.next().unwrap_or("?");
+        if line == "?" {
+            let key = msg.split('<').nth(1).map(|s| s.trim_end_matches('>')).map(|p| format!("Couldn't open <{p}>")).unwrap_or_else(|| msg.to_string());
+            if let Some(l) = msg_lineless(&key) {
+                out.push(l);
+            }
+            continue;
+        }
+        let mut n: usize = line.parse().unwrap_or(0);
+        if ntpsec && msg.contains("restrict: ignoring line") {
+            n = n.saturating_sub(1);
+        }
+        let lc = loc.to_string();
+        if prev_lc.as_deref() == Some(lc.as_str()) {
+            let after = out.last().copied().unwrap_or(0);
+            if let Some(next) = our_lines.iter().copied().find(|x| *x > after) {
+                n = next;
+            }
+        }
+        prev_lc = Some(lc);
+        out.push(n);
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Our lines for the comparison: classic parse mode sees what ntpd reports while parsing;
+/// NTPsec's run mode sees every line whose effect is not `none`.
+pub fn our_lines(l: &Loaded, ntpsec: bool, file_index: u32) -> Vec<(usize, String)> {
+    let mut v = Vec::new();
+    for d in &l.diagnostics {
+        if d.span.file.0 != file_index {
+            continue;
+        }
+        let keep = if ntpsec {
+            d.daemon_effect != DaemonEffect::None || (d.ntpd_phase == Some(Phase::Parse) && d.ntpd_log.is_some())
+        } else {
+            d.ntpd_phase == Some(Phase::Parse)
+        };
+        if keep {
+            let (line, _) = l.sources.get(d.span.file).line_col(d.span.start);
+            v.push((line, d.ntpd_log.clone().unwrap_or_default()));
+        }
+    }
+    v
+}
+
+/// Entries of the known-differences file: `NAME<TAB>dialect<TAB>reason`.
+pub fn known_differences() -> Vec<(String, String)> {
+    let p = root().join("tests").join("known-differences.tsv");
+    std::fs::read_to_string(p)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let mut it = l.split('\t');
+            (it.next().unwrap_or("").to_string(), it.next().unwrap_or("").to_string())
+        })
+        .collect()
+}
