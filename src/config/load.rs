@@ -134,9 +134,14 @@ impl Loader {
         if let Some(p) = &path {
             self.stack.push(canonical(p));
         }
-        let parsed = parse_tokens(&lexed.tokens, d);
+        let mut parsed = parse_tokens(&lexed.tokens, d);
+        if matches!(lexed.stop, Some(LexStop::Fatal(..))) {
+            // ntpd exits inside the scanner: the unfinished command is never parsed.
+            parsed.retain(|p| p.last < lexed.tokens.len());
+        }
         let src = self.sources.get(id).clone();
         let mut ended = false;
+        let mut after_end = false;
         for p in &parsed {
             if let Some(_f) = &p.fail {
                 let diag = syntax_diagnostic(&src, &lexed.tokens, p, d);
@@ -159,6 +164,9 @@ impl Loader {
             if let Some(cmd) = &p.cmd {
                 if matches!(cmd, Cmd::End(_)) {
                     ended = true;
+                    after_end = lexed.tokens[(p.last + 1).min(lexed.tokens.len())..]
+                        .iter()
+                        .any(|t| t.kind != super::lexer::TokKind::Eoc);
                 }
                 self.apply(cmd.clone(), &src, path.as_deref());
             }
@@ -176,7 +184,9 @@ impl Loader {
                 self.diags.push(
                     Diagnostic::new(Code::Ntp009, s, "`end` stops ntpd reading this file and every file that includes it")
                         .label("parsing stops here")
-                        .help("ntpd also logs a syntax error for `end`; remove it unless you mean to cut the configuration here")
+                        .severity(if after_end { Severity::Error } else { Severity::Warning })
+                        .effect(if after_end { DaemonEffect::PartiallyApplied } else { DaemonEffect::None })
+                        .help("ntpd also logs a syntax error for `end`; everything after it is ignored; remove it unless you mean to cut the configuration here")
                         .ntpd(Phase::Parse, "syntax error"),
                 );
             }

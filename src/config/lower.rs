@@ -125,7 +125,7 @@ fn accept_association(a: &Association, d: Dialect, diags: &mut Vec<Diagnostic>) 
             Diagnostic::new(code, o.span(), msg)
                 .label("ntpd drops the association")
                 .effect(DaemonEffect::LineIgnored)
-                .ntpd(Phase::Parse, log.to_string()),
+                .ntpd(Phase::Config, log.to_string()),
         );
         false
     };

@@ -87,3 +87,52 @@ fn classic_error_lines_equal_oracle() {
 fn ntpsec_error_lines_equal_stored_oracle() {
     compare_lines("ntpsec", true);
 }
+
+/// Our own cases in `testdata/` carry the classic oracle's verdict beside them
+/// (`NAME.classic.txt`, made with `../shared/tools/oracle/ntpd-oracle.sh --impl classic`).
+#[test]
+fn testdata_classic_verdicts() {
+    let mut failures = Vec::new();
+    let mut n = 0;
+    for sub in ["valid", "invalid", "examples"] {
+        let dir = crate::util::root().join("testdata").join(sub);
+        let Ok(rd) = std::fs::read_dir(&dir) else { continue };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.extension().is_none_or(|x| x != "conf") {
+                continue;
+            }
+            let verdict = p.with_extension("classic.txt");
+            let Ok(o) = std::fs::read_to_string(&verdict) else {
+                failures.push(format!("{}: no classic verdict beside it", p.display()));
+                continue;
+            };
+            n += 1;
+            let l = load(&p, Dialect::Classic);
+            let name = p.file_name().unwrap().to_string_lossy().to_string();
+            if let Some((_, want)) = o.split_once("SAVED:\n") {
+                let got = saveconfig(&l.config);
+                if got.trim_end() != want.trim_end() {
+                    failures.push(format!("{name}: dump differs\n--- classic ntpd\n{want}\n--- ntpcheck\n{got}"));
+                }
+            }
+            let ours = our_lines(&l, false, 0);
+            let want = oracle_lines(&o, false, &ours);
+            let mut got: Vec<usize> = ours.iter().map(|(l, _)| *l).collect();
+            got.sort();
+            got.dedup();
+            if want != got {
+                failures.push(format!("{name}: classic reports lines {want:?}, ntpcheck {got:?}"));
+            }
+            let errs = l.diagnostics.iter().any(|d| d.severity == ntpcheck::diagnostic::Severity::Error);
+            if sub == "valid" && errs {
+                failures.push(format!("{name}: in valid/ but has errors"));
+            }
+            if sub == "invalid" && !errs {
+                failures.push(format!("{name}: in invalid/ but has no error"));
+            }
+        }
+    }
+    assert!(n >= 10, "expected testdata cases, found {n}");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

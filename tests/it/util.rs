@@ -45,6 +45,16 @@ pub fn oracle_lines(oracle: &str, ntpsec: bool, ours: &[(usize, String)]) -> Vec
         v.dedup();
         v
     };
+    let mut used: Vec<bool> = vec![false; ours.len()];
+    // Line-less messages that still drop a line: matched to our diagnostics by their text.
+    const LINELESS: &[&str] = &[
+        "for the fudge command, line ignored",
+        ": invalid argument",
+        "does not apply for",
+        "attempt to configure invalid address",
+        "Unknown peer/server option token",
+        "Ignoring invalid trustedkey",
+    ];
     for l in oracle.lines() {
         let (kind, rest) = match l.split_once(' ') {
             Some(x) => x,
@@ -55,9 +65,10 @@ pub fn oracle_lines(oracle: &str, ntpsec: bool, ours: &[(usize, String)]) -> Vec
         };
         if kind == "NOTE" {
             let m = rest.trim_start_matches("CONFIG: ");
-            if m.contains("for the fudge command, line ignored") {
-                if let Some(l) = msg_lineless(m) {
-                    out.push(l);
+            if LINELESS.iter().any(|p| m.contains(p)) {
+                if let Some(i) = ours.iter().enumerate().position(|(i, (_, log))| !used[i] && !log.is_empty() && m.contains(log.as_str())) {
+                    used[i] = true;
+                    out.push(ours[i].0);
                 }
             }
             continue;
