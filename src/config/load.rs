@@ -112,6 +112,14 @@ impl Loader {
 
     fn finish(mut self) -> Loaded {
         lower::check(&self.config, &mut self.diags);
+        // Bytes inside a foreign comment are reported there, not again as NTP005.
+        let foreign: Vec<Span> = self
+            .diags
+            .iter()
+            .filter(|d| d.code == Code::Ntp002)
+            .filter_map(|d| d.fix.as_ref().map(|f| f.edits[0].span))
+            .collect();
+        self.diags.retain(|d| d.code != Code::Ntp005 || !foreign.iter().any(|f| f.file == d.span.file && f.start <= d.span.start && d.span.end <= f.end));
         let sources = self.sources;
         self.diags.sort_by(|a, b| (a.span.file, a.span.start, a.code).cmp(&(b.span.file, b.span.start, b.code)));
         self.diags.dedup();
