@@ -183,7 +183,15 @@ type R<T> = Result<T, Fail>;
 
 /// Parse the commands of one token stream.
 pub fn parse_tokens(toks: &[Token], dialect: Dialect) -> Vec<Parsed> {
-    let mut p = P { t: toks, i: 0, d: dialect, msgs: Vec::new() };
+    // Past the last token (input cut short by a NUL byte or a fatal token) the parser sees an
+    // end of command, so no loop can spin on the last real token.
+    let eof = Token {
+        kind: TokKind::Eoc,
+        span: toks.last().map(|t| Span::new(t.span.file, t.span.end, t.span.end)).unwrap_or_default(),
+        text: String::new(),
+        quoted: false,
+    };
+    let mut p = P { t: toks, i: 0, d: dialect, msgs: Vec::new(), eof: &eof };
     let mut out = Vec::new();
     while p.i < toks.len() {
         let first = p.i;
@@ -223,6 +231,7 @@ pub fn parse_tokens(toks: &[Token], dialect: Dialect) -> Vec<Parsed> {
 }
 
 struct P<'a> {
+    eof: &'a Token,
     t: &'a [Token],
     i: usize,
     d: Dialect,
@@ -289,8 +298,7 @@ fn kw_str(k: Kw) -> String {
 
 impl<'a> P<'a> {
     fn tok(&self) -> &'a Token {
-        // The stream always ends with an Eoc; past it, keep returning it.
-        &self.t[self.i.min(self.t.len() - 1)]
+        self.t.get(self.i).unwrap_or(self.eof)
     }
     fn kind(&self) -> &'a TokKind {
         &self.tok().kind
