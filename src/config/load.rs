@@ -112,6 +112,9 @@ impl Loader {
 
     fn finish(mut self) -> Loaded {
         lower::check(&self.config, &mut self.diags);
+        if self.diags.iter().any(|d| d.code == Code::Ntp120) {
+            self.fatal = true;
+        }
         // Bytes inside a foreign comment are reported there, not again as NTP005.
         let foreign: Vec<Span> = self
             .diags

@@ -248,6 +248,13 @@ fn cidr_help(addr: &str, len: &str) -> String {
     }
 }
 
+/// Driver names of `refclock` in Debian's NTPsec 1.2.2 build (matched case-insensitively).
+pub const NTPSEC_DRIVERS: &[&str] = &["local", "spectracom", "generic", "arbiter", "nmea", "pps", "hpgps", "shm", "trimble", "jjy", "zyfer"];
+/// Driver types of `server 127.127.T.U` in Debian's NTPsec 1.2.2 build.
+pub const NTPSEC_TYPES: &[u8] = &[1, 4, 8, 11, 20, 22, 26, 28, 29, 40, 42];
+/// Driver types classic ntpd 4.2.8p18 knows (availability depends on the build).
+pub const CLASSIC_TYPES: &[u8] = &[1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 16, 17, 18, 19, 20, 21, 22, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46];
+
 /// Checks over the whole model, after every file is read.
 pub fn check(cfg: &Config, diags: &mut Vec<Diagnostic>) {
     let d = cfg.dialect;
@@ -269,6 +276,32 @@ pub fn check(cfg: &Config, diags: &mut Vec<Diagnostic>) {
     }
     for a in &cfg.associations {
         if a.kind == AssociationKind::Refclock {
+            let name = a.address.text.to_ascii_lowercase();
+            // NTPsec exits at the first unknown driver: later lines are never read.
+            if !NTPSEC_DRIVERS.contains(&name.as_str()) && !diags.iter().any(|x| x.code == Code::Ntp120) {
+                diags.push(
+                    Diagnostic::new(Code::Ntp120, a.address.span, format!("unknown refclock driver `{}`: NTPsec exits while reading the configuration", a.address.text))
+                        .label("unknown driver")
+                        .effect(DaemonEffect::LineIgnored)
+                        .help(format!("Debian's NTPsec has the drivers {}", NTPSEC_DRIVERS.join(", ")))
+                        .ntpd(Phase::Parse, format!("Unknown driver name {}", a.address.text)),
+                );
+            }
+            continue;
+        }
+        if let Some((t, _)) = refclock_address(&a.address.text) {
+            let known = match d {
+                Dialect::Classic => CLASSIC_TYPES.contains(&t),
+                Dialect::Ntpsec => NTPSEC_TYPES.contains(&t),
+            };
+            if !known {
+                diags.push(
+                    Diagnostic::new(Code::Ntp114, a.address.span, format!("there is no reference clock driver of type {t}: ntpd ignores this association"))
+                        .label("unknown clock type")
+                        .effect(DaemonEffect::LineIgnored)
+                        .ntpd(Phase::Config, format!("refclock_newpeer: clock type {t} invalid")),
+                );
+            }
             continue;
         }
         if let Some(ip) = numeric_address(&a.address.text) {
