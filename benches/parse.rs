@@ -3,8 +3,8 @@
 
 use std::time::Instant;
 
-use ntpcheck::config::load::{LoadOptions, load_bytes};
 use ntpcheck::config::Dialect;
+use ntpcheck::config::load::{LoadOptions, load_bytes};
 
 fn main() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/public");

@@ -81,11 +81,7 @@ impl SourceFile {
     /// Byte range of a 1-based line, without its newline.
     pub fn line_range(&self, line: usize) -> (usize, usize) {
         let start = self.line_starts.get(line - 1).copied().unwrap_or(self.text.len());
-        let end = self
-            .line_starts
-            .get(line)
-            .map(|e| e - 1)
-            .unwrap_or(self.text.len());
+        let end = self.line_starts.get(line).map(|e| e - 1).unwrap_or(self.text.len());
         (start, end.max(start))
     }
 }

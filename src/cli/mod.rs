@@ -7,11 +7,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::config::Dialect;
 use crate::config::load::{LoadOptions, Loaded, load_bytes, load_path};
 use crate::config::saveconfig::saveconfig;
-use crate::config::Dialect;
-use crate::diagnostic::render;
 use crate::diagnostic::Severity;
+use crate::diagnostic::render;
 
 /// Check, explain and (later) serve legacy ntp.conf files exactly as classic ntpd and NTPsec
 /// read them.

@@ -2,10 +2,10 @@
 //! catalog gives it, point at the exact token, say what ntpd keeps and drops, and suggest the
 //! keyword that was probably meant.
 
+use super::Dialect;
 use super::keywords::{KEYWORDS, Kw};
 use super::lexer::{TokKind, Token};
 use super::parser::{Expected, Fail, Parsed};
-use super::Dialect;
 use crate::diagnostic::{Code, DaemonEffect, Diagnostic, Edit, Fix, Phase, Safety};
 use crate::source::{SourceFile, Span};
 
@@ -39,11 +39,8 @@ pub fn suggest<'a>(word: &str, candidates: &[&'a str]) -> Vec<&'a str> {
     if !exact.is_empty() {
         return exact;
     }
-    let mut best: Vec<(usize, &str)> = candidates
-        .iter()
-        .map(|c| (edit_distance(&lower, c), *c))
-        .filter(|(d, c)| *d <= 2 && *d < c.len().max(2))
-        .collect();
+    let mut best: Vec<(usize, &str)> =
+        candidates.iter().map(|c| (edit_distance(&lower, c), *c)).filter(|(d, c)| *d <= 2 && *d < c.len().max(2)).collect();
     best.sort();
     if let Some(&(d0, _)) = best.first() {
         best.retain(|(d, _)| *d == d0);
@@ -65,7 +62,8 @@ fn other_dialect_keyword(word: &str, dialect: Dialect) -> Option<&'static str> {
 fn describe(e: &Expected) -> String {
     match e {
         Expected::Keywords(k, eoc) => {
-            let mut s = if k.len() > 8 { "a keyword".to_string() } else { k.iter().map(|w| format!("`{w}`")).collect::<Vec<_>>().join(", ") };
+            let mut s =
+                if k.len() > 8 { "a keyword".to_string() } else { k.iter().map(|w| format!("`{w}`")).collect::<Vec<_>>().join(", ") };
             if *eoc {
                 s.push_str(" or the end of the line");
             }
@@ -116,12 +114,7 @@ pub fn syntax_diagnostic(src: &SourceFile, toks: &[Token], p: &Parsed, dialect: 
     let expected = describe(&fail.expected);
     let mut fix = None;
     let (code, message, label, mut help) = if is_eoc {
-        (
-            Code::Ntp006,
-            format!("{ctx}is incomplete: expected {expected}"),
-            "the line ends here".to_string(),
-            None,
-        )
+        (Code::Ntp006, format!("{ctx}is incomplete: expected {expected}"), "the line ends here".to_string(), None)
     } else if text.starts_with("//") || text.starts_with("/*") || tok.kind == TokKind::Special(';') {
         let end = line_end.max(span.end);
         let comment = src.text[span.start..end].to_string();
@@ -162,7 +155,10 @@ pub fn syntax_diagnostic(src: &SourceFile, toks: &[Token], p: &Parsed, dialect: 
     {
         (
             Code::Ntp007,
-            format!("`{text}` is read as a {} here, not as an address", if matches!(tok.kind, TokKind::Kw(_)) { "keyword" } else { "number" }),
+            format!(
+                "`{text}` is read as a {} here, not as an address",
+                if matches!(tok.kind, TokKind::Kw(_)) { "keyword" } else { "number" }
+            ),
             "not an address".to_string(),
             Some("use a numeric address, or put the name in double quotes (quoted text is never a keyword)".to_string()),
         )
@@ -189,12 +185,7 @@ pub fn syntax_diagnostic(src: &SourceFile, toks: &[Token], p: &Parsed, dialect: 
             if h.is_empty() { None } else { Some(h.join("; ")) },
         )
     } else if let TokKind::Kw(k) = &tok.kind {
-        (
-            Code::Ntp001,
-            format!("keyword `{}` is not valid here", k.text()),
-            format!("expected {expected}"),
-            None,
-        )
+        (Code::Ntp001, format!("keyword `{}` is not valid here", k.text()), format!("expected {expected}"), None)
     } else {
         let kind = match &tok.kind {
             TokKind::Integer(_) => "integer",
@@ -204,12 +195,7 @@ pub fn syntax_diagnostic(src: &SourceFile, toks: &[Token], p: &Parsed, dialect: 
             TokKind::Special(_) => "special character",
             _ => "token",
         };
-        (
-            Code::Ntp010,
-            format!("{ctx}does not take the {kind} `{text}`: expected {expected}"),
-            format!("expected {expected}"),
-            None,
-        )
+        (Code::Ntp010, format!("{ctx}does not take the {kind} `{text}`: expected {expected}"), format!("expected {expected}"), None)
     };
     help = Some(match help {
         Some(h) => format!("{h}; {consequence}"),

@@ -4,8 +4,8 @@
 //! Integer / U_int / Double / String classes, and the "followed-by" modes that force the next
 //! lexeme(s) to be strings.
 
-use super::keywords::{FollowedBy, KEYWORDS, Kw};
 use super::Dialect;
+use super::keywords::{FollowedBy, KEYWORDS, Kw};
 use crate::source::{FileId, Span};
 
 /// What a token is.
@@ -188,7 +188,12 @@ impl Lexer<'_> {
                 return Ok(Some(Token { kind: TokKind::Eoc, span: self.span(self.pos - 1, self.pos), text: "\n".into(), quoted: false }));
             }
             if SPECIAL.contains(&c) && self.mode == FollowedBy::Token {
-                let mut t = Token { kind: TokKind::Special(c as char), span: self.span(self.pos - 1, self.pos), text: (c as char).to_string(), quoted: false };
+                let mut t = Token {
+                    kind: TokKind::Special(c as char),
+                    span: self.span(self.pos - 1, self.pos),
+                    text: (c as char).to_string(),
+                    quoted: false,
+                };
                 if c == b'=' {
                     // `setvar NAME = VALUE`: the value after `=` is a string.
                     self.mode = FollowedBy::String;
@@ -317,11 +322,7 @@ impl Lexer<'_> {
 
 fn string_token(tok: impl Fn(TokKind) -> Token, text: &str) -> Token {
     // A lexeme made only of white space (from quotes) is an end of command.
-    if text.bytes().all(is_space) {
-        tok(TokKind::Eoc)
-    } else {
-        tok(TokKind::Str(text.to_string()))
-    }
+    if text.bytes().all(is_space) { tok(TokKind::Eoc) } else { tok(TokKind::Str(text.to_string())) }
 }
 
 fn in_comment(b: &[u8], offset: usize) -> bool {
@@ -493,10 +494,7 @@ mod tests {
 
     #[test]
     fn quotes() {
-        assert_eq!(
-            kinds("ab\"c d\"e\n"),
-            vec![TokKind::Str("abc d".into()), TokKind::Str("e".into()), TokKind::Eoc, TokKind::Eoc]
-        );
+        assert_eq!(kinds("ab\"c d\"e\n"), vec![TokKind::Str("abc d".into()), TokKind::Str("e".into()), TokKind::Eoc, TokKind::Eoc]);
         assert_eq!(kinds("driftfile \"\"\n"), vec![TokKind::Kw(Kw::Driftfile), TokKind::Eoc, TokKind::Eoc]);
         assert_eq!(kinds("x \" \" y\n")[1], TokKind::Eoc);
     }

@@ -4,12 +4,12 @@
 
 use std::path::{Path, PathBuf};
 
+use super::Dialect;
 use super::diagnose::syntax_diagnostic;
 use super::lexer::{FatalLex, LexStop, lex};
 use super::lower;
 use super::model::{Config, Include};
 use super::parser::{ActionKind, Cmd, parse_tokens};
-use super::Dialect;
 use crate::diagnostic::{Code, DaemonEffect, Diagnostic, Phase, Severity};
 use crate::source::{SourceFile, SourceMap, Span, Spanned};
 
@@ -116,13 +116,11 @@ impl Loader {
             self.fatal = true;
         }
         // Bytes inside a foreign comment are reported there, not again as NTP005.
-        let foreign: Vec<Span> = self
-            .diags
-            .iter()
-            .filter(|d| d.code == Code::Ntp002)
-            .filter_map(|d| d.fix.as_ref().map(|f| f.edits[0].span))
-            .collect();
-        self.diags.retain(|d| d.code != Code::Ntp005 || !foreign.iter().any(|f| f.file == d.span.file && f.start <= d.span.start && d.span.end <= f.end));
+        let foreign: Vec<Span> =
+            self.diags.iter().filter(|d| d.code == Code::Ntp002).filter_map(|d| d.fix.as_ref().map(|f| f.edits[0].span)).collect();
+        self.diags.retain(|d| {
+            d.code != Code::Ntp005 || !foreign.iter().any(|f| f.file == d.span.file && f.start <= d.span.start && d.span.end <= f.end)
+        });
         let sources = self.sources;
         self.diags.sort_by(|a, b| (a.span.file, a.span.start, a.code).cmp(&(b.span.file, b.span.start, b.code)));
         self.diags.dedup();
@@ -136,11 +134,9 @@ impl Loader {
         let text = self.sources.get(id).text.clone();
         let lexed = lex(id, &text, d);
         for s in &lexed.non_ascii {
-            self.diags.push(
-                Diagnostic::new(Code::Ntp005, *s, "bytes above 0x7F are dropped by ntpd")
-                    .label("dropped")
-                    .help("ntpd reads only 7-bit ASCII: these bytes vanish without splitting the word they are in; move prose into a `#` comment"),
-            );
+            self.diags.push(Diagnostic::new(Code::Ntp005, *s, "bytes above 0x7F are dropped by ntpd").label("dropped").help(
+                "ntpd reads only 7-bit ASCII: these bytes vanish without splitting the word they are in; move prose into a `#` comment",
+            ));
         }
         if let Some(p) = &path {
             self.stack.push(canonical(p));
@@ -168,16 +164,13 @@ impl Loader {
                 };
                 let sev = if code == Code::Ntp121 || m.kind == ActionKind::NotBoolean { Severity::Warning } else { Severity::Error };
                 let phase = if m.kind == ActionKind::Ippeerlimit { Phase::Config } else { Phase::Parse };
-                self.diags.push(
-                    Diagnostic::new(code, m.span, m.message.clone()).severity(sev).effect(effect).ntpd(phase, m.message.clone()),
-                );
+                self.diags
+                    .push(Diagnostic::new(code, m.span, m.message.clone()).severity(sev).effect(effect).ntpd(phase, m.message.clone()));
             }
             if let Some(cmd) = &p.cmd {
                 if matches!(cmd, Cmd::End(_)) {
                     ended = true;
-                    after_end = lexed.tokens[(p.last + 1).min(lexed.tokens.len())..]
-                        .iter()
-                        .any(|t| t.kind != super::lexer::TokKind::Eoc);
+                    after_end = lexed.tokens[(p.last + 1).min(lexed.tokens.len())..].iter().any(|t| t.kind != super::lexer::TokKind::Eoc);
                 }
                 self.apply(cmd.clone(), &src, path.as_deref());
             }
@@ -220,11 +213,16 @@ impl Loader {
                         "token longer than {} characters: ntpd exits (`configuration item … longer than limit of 50, began with '{began_with}'`)",
                         if d == Dialect::Classic { 127 } else { 1024 }
                     ),
-                    FatalLex::UIntUnrepresentable(t) => format!("`{t}` cannot be read as a number: ntpd exits (`U_int cannot be represented`)"),
+                    FatalLex::UIntUnrepresentable(t) => {
+                        format!("`{t}` cannot be read as a number: ntpd exits (`U_int cannot be represented`)")
+                    }
                     FatalLex::DoubleUnrepresentable(t) => format!("`{t}` underflows: ntpd exits (`Double too large to represent`)"),
                 };
                 self.diags.push(
-                    Diagnostic::new(Code::Ntp008, *s, msg).label("ntpd exits here").effect(DaemonEffect::LineIgnored).ntpd(Phase::Parse, "fatal"),
+                    Diagnostic::new(Code::Ntp008, *s, msg)
+                        .label("ntpd exits here")
+                        .effect(DaemonEffect::LineIgnored)
+                        .ntpd(Phase::Parse, "fatal"),
                 );
             }
             _ => {}
@@ -303,7 +301,9 @@ impl Loader {
                         .label("not found")
                         .effect(DaemonEffect::LineIgnored)
                         .help(match d {
-                            Dialect::Classic => "classic ntpd resolves a relative path against its working directory (`/` when started by init or systemd)",
+                            Dialect::Classic => {
+                                "classic ntpd resolves a relative path against its working directory (`/` when started by init or systemd)"
+                            }
                             Dialect::Ntpsec => "NTPsec resolves a relative path against the directory of the file that includes it",
                         })
                         .ntpd(Phase::Parse, format!("getconfig: Couldn't open <{}>", p.value)),
@@ -315,7 +315,8 @@ impl Loader {
     /// NTPsec: every `*.conf` entry of a directory, in descending name order.
     fn read_dir_confs(&mut self, dir: &Path, _level: usize) {
         let Ok(rd) = std::fs::read_dir(dir) else { return };
-        let mut names: Vec<PathBuf> = rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.to_string_lossy().ends_with(".conf")).collect();
+        let mut names: Vec<PathBuf> =
+            rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.to_string_lossy().ends_with(".conf")).collect();
         names.sort();
         names.reverse();
         for p in names {

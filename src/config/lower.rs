@@ -5,9 +5,9 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use super::Dialect;
 use super::model::*;
 use super::parser::Cmd;
-use super::Dialect;
 use crate::diagnostic::{Code, DaemonEffect, Diagnostic, Phase, Severity};
 
 /// Strict numeric address test (ntpd's `is_ip_address`): dotted quad via inet_pton, or an IPv6
@@ -62,7 +62,9 @@ pub fn apply(cfg: &mut Config, cmd: Cmd, diags: &mut Vec<Diagnostic>) {
         Cmd::Trustedkey(t) => {
             for item in &t.items {
                 let (bad, span, msg) = match item {
-                    TrustedKeyItem::Key { id, span } => (!(1..=65535).contains(id), *span, format!("Ignoring invalid trustedkey {id}, min 1 max 65535.")),
+                    TrustedKeyItem::Key { id, span } => {
+                        (!(1..=65535).contains(id), *span, format!("Ignoring invalid trustedkey {id}, min 1 max 65535."))
+                    }
                     TrustedKeyItem::Range { first, last, span } => (
                         !(1 <= *first && first <= last && *last <= 65535),
                         *span,
@@ -137,9 +139,13 @@ fn accept_association(a: &Association, d: Dialect, diags: &mut Vec<Diagnostic>) 
                 let (lo, hi) = if d == Dialect::Classic { (3, 255) } else { (0, 17) };
                 if v < lo || v > hi {
                     diags.push(
-                        Diagnostic::new(Code::Ntp113, o.span(), format!("minpoll {v} is out of range [{lo}-{hi}]: ntpd uses {}", if v < lo { lo } else { hi }))
-                            .label("clamped")
-                            .help("poll exponents are log2 seconds; RFC 5905 allows 4..17"),
+                        Diagnostic::new(
+                            Code::Ntp113,
+                            o.span(),
+                            format!("minpoll {v} is out of range [{lo}-{hi}]: ntpd uses {}", if v < lo { lo } else { hi }),
+                        )
+                        .label("clamped")
+                        .help("poll exponents are log2 seconds; RFC 5905 allows 4..17"),
                     );
                 }
             }
@@ -147,40 +153,94 @@ fn accept_association(a: &Association, d: Dialect, diags: &mut Vec<Diagnostic>) 
                 let v = v.unwrap_or(0) as u32 as i32;
                 if !(0..=17).contains(&v) {
                     diags.push(
-                        Diagnostic::new(Code::Ntp113, o.span(), format!("maxpoll {v} is out of range [0-17]: ntpd uses {}", if v < 0 && d == Dialect::Ntpsec { 0 } else { 17 }))
-                            .label("clamped"),
+                        Diagnostic::new(
+                            Code::Ntp113,
+                            o.span(),
+                            format!("maxpoll {v} is out of range [0-17]: ntpd uses {}", if v < 0 && d == Dialect::Ntpsec { 0 } else { 17 }),
+                        )
+                        .label("clamped"),
                     );
                 }
             }
             ("ttl", Dialect::Classic) => {
                 if is_refclock {
-                    ok = drop(diags, Code::Ntp112, o, "`ttl` does not apply to reference clocks: ntpd drops this association".into(), "'ttl' does not apply for refclocks");
+                    ok = drop(
+                        diags,
+                        Code::Ntp112,
+                        o,
+                        "`ttl` does not apply to reference clocks: ntpd drops this association".into(),
+                        "'ttl' does not apply for refclocks",
+                    );
                 } else if v.unwrap_or(0) as u64 >= 8 {
-                    ok = drop(diags, Code::Ntp112, o, "`ttl` must be 0..7 (an index into the `ttl` list): ntpd drops this association".into(), "ttl: invalid argument");
+                    ok = drop(
+                        diags,
+                        Code::Ntp112,
+                        o,
+                        "`ttl` must be 0..7 (an index into the `ttl` list): ntpd drops this association".into(),
+                        "ttl: invalid argument",
+                    );
                 }
             }
             ("mode", Dialect::Classic) if !is_refclock => {
-                ok = drop(diags, Code::Ntp112, o, "`mode` applies only to reference clocks: ntpd drops this association".into(), "'mode' does not apply for network peers");
+                ok = drop(
+                    diags,
+                    Code::Ntp112,
+                    o,
+                    "`mode` applies only to reference clocks: ntpd drops this association".into(),
+                    "'mode' does not apply for network peers",
+                );
             }
             ("key", _) => {
                 let k = v.unwrap_or(0) as u64;
                 let limit = if d == Dialect::Classic { 0xFFFF_FFFF } else { 65535 };
                 if k >= limit {
-                    ok = drop(diags, Code::Ntp104, o, format!("key id {k} is out of range: ntpd drops this association"), "key: invalid argument");
+                    ok = drop(
+                        diags,
+                        Code::Ntp104,
+                        o,
+                        format!("key id {k} is out of range: ntpd drops this association"),
+                        "key: invalid argument",
+                    );
                 } else if k > 65535 && d == Dialect::Classic {
-                    diags.push(Diagnostic::new(Code::Ntp104, o.span(), format!("key id {k} above 65535 makes classic ntpd treat the association as Autokey")).severity(Severity::Warning));
+                    diags.push(
+                        Diagnostic::new(
+                            Code::Ntp104,
+                            o.span(),
+                            format!("key id {k} above 65535 makes classic ntpd treat the association as Autokey"),
+                        )
+                        .severity(Severity::Warning),
+                    );
                 }
             }
             ("version", _) => {
                 let n = v.unwrap_or(0) as u64;
                 if n >= 255 {
-                    ok = drop(diags, Code::Ntp116, o, format!("version {n} is out of range: ntpd drops this association"), "version: invalid argument");
+                    ok = drop(
+                        diags,
+                        Code::Ntp116,
+                        o,
+                        format!("version {n} is out of range: ntpd drops this association"),
+                        "version: invalid argument",
+                    );
                 } else if n == 0 || n > 4 {
-                    diags.push(Diagnostic::new(Code::Ntp116, o.span(), format!("version {n} is not an NTP version (1-4); ntpd accepts it silently")).severity(Severity::Warning));
+                    diags.push(
+                        Diagnostic::new(
+                            Code::Ntp116,
+                            o.span(),
+                            format!("version {n} is not an NTP version (1-4); ntpd accepts it silently"),
+                        )
+                        .severity(Severity::Warning),
+                    );
                 }
             }
             ("cert", Dialect::Ntpsec) => {
-                ok = drop(diags, Code::Ntp112, o, "NTPsec accepts `cert` in the grammar but then drops the association".into(), "Unknown peer/server option token T_Cert");
+                ok = drop(
+                    diags,
+                    Code::Ntp112,
+                    o,
+                    "NTPsec accepts `cert` in the grammar but then drops the association".into(),
+                    "Unknown peer/server option token T_Cert",
+                );
             }
             _ => {}
         }
@@ -200,11 +260,15 @@ fn check_restrict(r: &RestrictEntry, d: Dialect, diags: &mut Vec<Diagnostic>) {
                 Dialect::Ntpsec => format!("restrict: ignoring line, mask '{}' unusable.", m.text),
             };
             diags.push(
-                Diagnostic::new(Code::Ntp106, m.span, format!("mask `{}` is not a numeric mask of the address's family: ntpd installs no restriction", m.text))
-                    .label("unusable mask")
-                    .effect(DaemonEffect::LineIgnored)
-                    .help("write the mask as a dotted quad (IPv4) or an IPv6 literal such as ffff:ffff:ffff:ffff::")
-                    .ntpd(Phase::Config, log),
+                Diagnostic::new(
+                    Code::Ntp106,
+                    m.span,
+                    format!("mask `{}` is not a numeric mask of the address's family: ntpd installs no restriction", m.text),
+                )
+                .label("unusable mask")
+                .effect(DaemonEffect::LineIgnored)
+                .help("write the mask as a dotted quad (IPv4) or an IPv6 literal such as ffff:ffff:ffff:ffff::")
+                .ntpd(Phase::Config, log),
             );
             return;
         }
@@ -249,11 +313,15 @@ fn cidr_help(addr: &str, len: &str) -> String {
 }
 
 /// Driver names of `refclock` in Debian's NTPsec 1.2.2 build (matched case-insensitively).
-pub const NTPSEC_DRIVERS: &[&str] = &["local", "spectracom", "generic", "arbiter", "nmea", "pps", "hpgps", "shm", "trimble", "jjy", "zyfer"];
+pub const NTPSEC_DRIVERS: &[&str] =
+    &["local", "spectracom", "generic", "arbiter", "nmea", "pps", "hpgps", "shm", "trimble", "jjy", "zyfer"];
 /// Driver types of `server 127.127.T.U` in Debian's NTPsec 1.2.2 build.
 pub const NTPSEC_TYPES: &[u8] = &[1, 4, 8, 11, 20, 22, 26, 28, 29, 40, 42];
 /// Driver types classic ntpd 4.2.8p18 knows (availability depends on the build).
-pub const CLASSIC_TYPES: &[u8] = &[1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 16, 17, 18, 19, 20, 21, 22, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46];
+pub const CLASSIC_TYPES: &[u8] = &[
+    1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 16, 17, 18, 19, 20, 21, 22, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42,
+    43, 44, 45, 46,
+];
 
 /// Checks over the whole model, after every file is read.
 pub fn check(cfg: &Config, diags: &mut Vec<Diagnostic>) {
@@ -267,10 +335,14 @@ pub fn check(cfg: &Config, diags: &mut Vec<Diagnostic>) {
                 format!("unrecognized fudge reference clock address {}, line ignored", f.address.text)
             };
             diags.push(
-                Diagnostic::new(Code::Ntp114, f.address.span, format!("`{}` is not a reference clock address (127.127.t.u): ntpd ignores this fudge line", f.address.text))
-                    .label("not 127.127.t.u")
-                    .effect(DaemonEffect::LineIgnored)
-                    .ntpd(Phase::Config, log),
+                Diagnostic::new(
+                    Code::Ntp114,
+                    f.address.span,
+                    format!("`{}` is not a reference clock address (127.127.t.u): ntpd ignores this fudge line", f.address.text),
+                )
+                .label("not 127.127.t.u")
+                .effect(DaemonEffect::LineIgnored)
+                .ntpd(Phase::Config, log),
             );
         }
     }
@@ -280,11 +352,15 @@ pub fn check(cfg: &Config, diags: &mut Vec<Diagnostic>) {
             // NTPsec exits at the first unknown driver: later lines are never read.
             if !NTPSEC_DRIVERS.contains(&name.as_str()) && !diags.iter().any(|x| x.code == Code::Ntp120) {
                 diags.push(
-                    Diagnostic::new(Code::Ntp120, a.address.span, format!("unknown refclock driver `{}`: NTPsec exits while reading the configuration", a.address.text))
-                        .label("unknown driver")
-                        .effect(DaemonEffect::LineIgnored)
-                        .help(format!("Debian's NTPsec has the drivers {}", NTPSEC_DRIVERS.join(", ")))
-                        .ntpd(Phase::Parse, format!("Unknown driver name {}", a.address.text)),
+                    Diagnostic::new(
+                        Code::Ntp120,
+                        a.address.span,
+                        format!("unknown refclock driver `{}`: NTPsec exits while reading the configuration", a.address.text),
+                    )
+                    .label("unknown driver")
+                    .effect(DaemonEffect::LineIgnored)
+                    .help(format!("Debian's NTPsec has the drivers {}", NTPSEC_DRIVERS.join(", ")))
+                    .ntpd(Phase::Parse, format!("Unknown driver name {}", a.address.text)),
                 );
             }
             continue;
@@ -296,10 +372,14 @@ pub fn check(cfg: &Config, diags: &mut Vec<Diagnostic>) {
             };
             if !known {
                 diags.push(
-                    Diagnostic::new(Code::Ntp114, a.address.span, format!("there is no reference clock driver of type {t}: ntpd ignores this association"))
-                        .label("unknown clock type")
-                        .effect(DaemonEffect::LineIgnored)
-                        .ntpd(Phase::Config, format!("refclock_newpeer: clock type {t} invalid")),
+                    Diagnostic::new(
+                        Code::Ntp114,
+                        a.address.span,
+                        format!("there is no reference clock driver of type {t}: ntpd ignores this association"),
+                    )
+                    .label("unknown clock type")
+                    .effect(DaemonEffect::LineIgnored)
+                    .ntpd(Phase::Config, format!("refclock_newpeer: clock type {t} invalid")),
                 );
             }
             continue;
@@ -311,9 +391,15 @@ pub fn check(cfg: &Config, diags: &mut Vec<Diagnostic>) {
                     let loop127 = o[0] == 127 && !(o[1] == 127) && v4 != Ipv4Addr::LOCALHOST;
                     let mc = v4.is_multicast();
                     let zero = v4.is_unspecified();
-                    loop127 || zero || (mc && a.kind != AssociationKind::Manycastclient && a.kind != AssociationKind::Broadcast) || (!mc && a.kind == AssociationKind::Manycastclient)
+                    loop127
+                        || zero
+                        || (mc && a.kind != AssociationKind::Manycastclient && a.kind != AssociationKind::Broadcast)
+                        || (!mc && a.kind == AssociationKind::Manycastclient)
                 }
-                IpAddr::V6(v6) => v6.is_unspecified() || (v6.is_multicast() && a.kind != AssociationKind::Manycastclient && a.kind != AssociationKind::Broadcast),
+                IpAddr::V6(v6) => {
+                    v6.is_unspecified()
+                        || (v6.is_multicast() && a.kind != AssociationKind::Manycastclient && a.kind != AssociationKind::Broadcast)
+                }
             };
             let fam_conflict = matches!((ip, a.address.family), (IpAddr::V4(_), Some(Family::Ipv6)) | (IpAddr::V6(_), Some(Family::Ipv4)));
             if bad {
@@ -325,9 +411,13 @@ pub fn check(cfg: &Config, diags: &mut Vec<Diagnostic>) {
                 );
             } else if fam_conflict {
                 diags.push(
-                    Diagnostic::new(Code::Ntp111, a.address.span, format!("`{}` with the other family's qualifier is looked up as a host name and never resolves", a.address.text))
-                        .label("family conflict")
-                        .effect(DaemonEffect::LineIgnored),
+                    Diagnostic::new(
+                        Code::Ntp111,
+                        a.address.span,
+                        format!("`{}` with the other family's qualifier is looked up as a host name and never resolves", a.address.text),
+                    )
+                    .label("family conflict")
+                    .effect(DaemonEffect::LineIgnored),
                 );
             }
         }

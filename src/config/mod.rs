@@ -1,12 +1,12 @@
 //! The ntp.conf language: scanner, grammar, typed model, loader and printers.
 
+pub mod diagnose;
 pub mod keywords;
 pub mod lexer;
-pub mod model;
-pub mod parser;
-pub mod diagnose;
 pub mod load;
 pub mod lower;
+pub mod model;
+pub mod parser;
 pub mod print;
 pub mod saveconfig;
 

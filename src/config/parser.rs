@@ -8,10 +8,10 @@
 //! returns `Ok` when it stops at a token it cannot use at a point where the command could end,
 //! and `Err` when it stops inside a required part (an option keyword without its value).
 
+use super::Dialect;
 use super::keywords::Kw;
 use super::lexer::{TokKind, Token};
 use super::model::*;
-use super::Dialect;
 use crate::source::{Span, Spanned};
 
 /// A parsed command, before it is added to the model.
@@ -238,21 +238,67 @@ struct P<'a> {
     msgs: Vec<ActionMessage>,
 }
 
-const ASSOC_OPTS_C: &[&str] =
-    &["autokey", "burst", "iburst", "noselect", "preempt", "prefer", "true", "xleave", "xmtnonce", "key", "minpoll", "maxpoll", "ttl", "mode", "version", "ident"];
+const ASSOC_OPTS_C: &[&str] = &[
+    "autokey", "burst", "iburst", "noselect", "preempt", "prefer", "true", "xleave", "xmtnonce", "key", "minpoll", "maxpoll", "ttl",
+    "mode", "version", "ident",
+];
 const ASSOC_OPTS_S: &[&str] = &[
-    "burst", "iburst", "noselect", "noval", "nts", "prefer", "true", "key", "minpoll", "maxpoll", "mode", "subtype", "version", "baud", "holdover",
-    "stratum", "bias", "time1", "time2", "refid", "path", "ppspath", "ca", "cert", "aead", "flag1", "flag2", "flag3", "flag4",
+    "burst", "iburst", "noselect", "noval", "nts", "prefer", "true", "key", "minpoll", "maxpoll", "mode", "subtype", "version", "baud",
+    "holdover", "stratum", "bias", "time1", "time2", "refid", "path", "ppspath", "ca", "cert", "aead", "flag1", "flag2", "flag3", "flag4",
 ];
 const RESTRICT_FLAGS_C: &[&str] = &[
-    "epeer", "flake", "ignore", "kod", "limited", "lowpriotrap", "mssntp", "noepeer", "nomodify", "nomrulist", "nopeer", "noquery", "noserve",
-    "notrap", "notrust", "ntpport", "version", "serverresponse",
+    "epeer",
+    "flake",
+    "ignore",
+    "kod",
+    "limited",
+    "lowpriotrap",
+    "mssntp",
+    "noepeer",
+    "nomodify",
+    "nomrulist",
+    "nopeer",
+    "noquery",
+    "noserve",
+    "notrap",
+    "notrust",
+    "ntpport",
+    "version",
+    "serverresponse",
 ];
-const RESTRICT_FLAGS_S: &[&str] =
-    &["flake", "ignore", "kod", "limited", "mssntp", "nomodify", "nomrulist", "nopeer", "noquery", "noserve", "notrap", "notrust", "ntpport", "version"];
-const TOS_C: &[&str] =
-    &["bcpollbstep", "beacon", "ceiling", "floor", "maxclock", "minclock", "minsane", "orphan", "orphanwait", "mindist", "maxdist", "cohort", "basedate"];
-const TOS_S: &[&str] = &["ceiling", "floor", "orphan", "orphanwait", "minsane", "mindist", "maxdisp", "maxdist", "minclock", "maxclock", "cohort"];
+const RESTRICT_FLAGS_S: &[&str] = &[
+    "flake",
+    "ignore",
+    "kod",
+    "limited",
+    "mssntp",
+    "nomodify",
+    "nomrulist",
+    "nopeer",
+    "noquery",
+    "noserve",
+    "notrap",
+    "notrust",
+    "ntpport",
+    "version",
+];
+const TOS_C: &[&str] = &[
+    "bcpollbstep",
+    "beacon",
+    "ceiling",
+    "floor",
+    "maxclock",
+    "minclock",
+    "minsane",
+    "orphan",
+    "orphanwait",
+    "mindist",
+    "maxdist",
+    "cohort",
+    "basedate",
+];
+const TOS_S: &[&str] =
+    &["ceiling", "floor", "orphan", "orphanwait", "minsane", "mindist", "maxdisp", "maxdist", "minclock", "maxclock", "cohort"];
 const STATS_C: &[&str] = &["clockstats", "cryptostats", "loopstats", "peerstats", "rawstats", "sysstats", "timingstats", "protostats"];
 const STATS_S: &[&str] = &["clockstats", "loopstats", "peerstats", "rawstats", "sysstats", "protostats", "usestats"];
 const FILEGEN_OPTS: &[&str] = &["file", "type", "link", "nolink", "enable", "disable"];
@@ -264,7 +310,20 @@ const MRU_S: &[&str] = &["incalloc", "incmem", "initalloc", "initmem", "maxage",
 const FUDGE_C: &[&str] = &["time1", "time2", "minjitter", "flag1", "flag2", "flag3", "flag4", "stratum", "abbrev", "refid"];
 const FUDGE_S: &[&str] = &["time1", "time2", "flag1", "flag2", "flag3", "flag4", "stratum", "refid"];
 const RLIMIT: &[&str] = &["memlock", "stacksize", "filenum"];
-const SYSOPT_C: &[&str] = &["auth", "bclient", "calibrate", "kernel", "monitor", "ntp", "mode7", "peer_clear_digest_early", "stats", "unpeer_crypto_early", "unpeer_crypto_nak_early", "unpeer_digest_early"];
+const SYSOPT_C: &[&str] = &[
+    "auth",
+    "bclient",
+    "calibrate",
+    "kernel",
+    "monitor",
+    "ntp",
+    "mode7",
+    "peer_clear_digest_early",
+    "stats",
+    "unpeer_crypto_early",
+    "unpeer_crypto_nak_early",
+    "unpeer_digest_early",
+];
 const SYSOPT_S: &[&str] = &["calibrate", "kernel", "monitor", "ntp", "stats"];
 const TINKER: &[&str] = &["allan", "dispersion", "freq", "huffpuff", "panic", "step", "stepback", "stepfwd", "stepout", "tick"];
 const RESET: &[&str] = &["allpeers", "auth", "ctl", "io", "mem", "sys", "timer"];
@@ -277,19 +336,108 @@ const NONE: &[&str] = &[];
 
 /// Directives that start a command, per dialect.
 pub const COMMANDS_C: &[&str] = &[
-    "server", "pool", "peer", "broadcast", "manycastclient", "unpeer", "unconfig", "broadcastclient", "manycastserver", "multicastclient",
-    "mdnstries", "automax", "controlkey", "crypto", "keys", "keysdir", "requestkey", "revoke", "trustedkey", "ntpsigndsocket", "tos",
-    "statistics", "statsdir", "filegen", "discard", "mru", "restrict", "delrestrict", "fudge", "device", "rlimit", "enable", "disable",
-    "tinker", "interface", "nic", "reset", "broadcastdelay", "nonvolatile", "tick", "dscp", "leapsmearinterval", "ident", "logfile",
-    "pidfile", "saveconfigdir", "includefile", "leapfile", "end", "driftfile", "logconfig", "phone", "pollskewlist", "setvar", "trap",
-    "ttl", "simulate",
+    "server",
+    "pool",
+    "peer",
+    "broadcast",
+    "manycastclient",
+    "unpeer",
+    "unconfig",
+    "broadcastclient",
+    "manycastserver",
+    "multicastclient",
+    "mdnstries",
+    "automax",
+    "controlkey",
+    "crypto",
+    "keys",
+    "keysdir",
+    "requestkey",
+    "revoke",
+    "trustedkey",
+    "ntpsigndsocket",
+    "tos",
+    "statistics",
+    "statsdir",
+    "filegen",
+    "discard",
+    "mru",
+    "restrict",
+    "delrestrict",
+    "fudge",
+    "device",
+    "rlimit",
+    "enable",
+    "disable",
+    "tinker",
+    "interface",
+    "nic",
+    "reset",
+    "broadcastdelay",
+    "nonvolatile",
+    "tick",
+    "dscp",
+    "leapsmearinterval",
+    "ident",
+    "logfile",
+    "pidfile",
+    "saveconfigdir",
+    "includefile",
+    "leapfile",
+    "end",
+    "driftfile",
+    "logconfig",
+    "phone",
+    "pollskewlist",
+    "setvar",
+    "trap",
+    "ttl",
+    "simulate",
 ];
 /// Directives that start a command in NTPsec 1.2.2.
 pub const COMMANDS_S: &[&str] = &[
-    "server", "pool", "peer", "refclock", "unpeer", "unconfig", "mdnstries", "controlkey", "keys", "requestkey", "trustedkey",
-    "ntpsigndsocket", "tos", "statistics", "statsdir", "filegen", "limit", "mru", "restrict", "unrestrict", "fudge", "rlimit", "enable",
-    "disable", "tinker", "interface", "nic", "reset", "nonvolatile", "tick", "dscp", "leapsmearinterval", "leapfile", "logfile", "pidfile",
-    "includefile", "end", "driftfile", "logconfig", "phone", "setvar", "nts",
+    "server",
+    "pool",
+    "peer",
+    "refclock",
+    "unpeer",
+    "unconfig",
+    "mdnstries",
+    "controlkey",
+    "keys",
+    "requestkey",
+    "trustedkey",
+    "ntpsigndsocket",
+    "tos",
+    "statistics",
+    "statsdir",
+    "filegen",
+    "limit",
+    "mru",
+    "restrict",
+    "unrestrict",
+    "fudge",
+    "rlimit",
+    "enable",
+    "disable",
+    "tinker",
+    "interface",
+    "nic",
+    "reset",
+    "nonvolatile",
+    "tick",
+    "dscp",
+    "leapsmearinterval",
+    "leapfile",
+    "logfile",
+    "pidfile",
+    "includefile",
+    "end",
+    "driftfile",
+    "logconfig",
+    "phone",
+    "setvar",
+    "nts",
 ];
 
 fn kw_str(k: Kw) -> String {
@@ -742,7 +890,11 @@ impl<'a> P<'a> {
                 let n = self.integer(text)?;
                 if k == K::Leapsmearinterval {
                     // Neither Debian's NTPsec nor a default classic build has leap smear.
-                    self.msgs.push(ActionMessage { kind: ActionKind::LeapSmear, span: start.to(n.span), message: "Built without LEAP_SMEAR support.".into() });
+                    self.msgs.push(ActionMessage {
+                        kind: ActionKind::LeapSmear,
+                        span: start.to(n.span),
+                        message: "Built without LEAP_SMEAR support.".into(),
+                    });
                 }
                 (self.var(text, Value::Int(n.value as i64), start), NONE)
             }
@@ -769,7 +921,9 @@ impl<'a> P<'a> {
             K::Includefile => {
                 let path = self.string(text)?;
                 // A command may follow on the same line (grammar: T_Includefile T_String command).
-                let (inner, cands) = if self.at_eoc() { (None, NONE) } else {
+                let (inner, cands) = if self.at_eoc() {
+                    (None, NONE)
+                } else {
                     let cmds = if c { COMMANDS_C } else { COMMANDS_S };
                     match self.kw() {
                         Some(k2) if cmds.contains(&k2.text()) => {
@@ -787,7 +941,8 @@ impl<'a> P<'a> {
                     (self.var(text, Value::Str(String::new()), start), NONE)
                 } else if let TokKind::Str(_) = self.kind() {
                     let s = self.string(text)?;
-                    let mut v = MiscVar { name: "driftfile".into(), value: Value::Str(s.value), wander: None, checkhash: None, span: start };
+                    let mut v =
+                        MiscVar { name: "driftfile".into(), value: Value::Str(s.value), wander: None, checkhash: None, span: start };
                     if let TokKind::Double(d) = self.kind() {
                         v.wander = Some(*d);
                         self.i += 1;
@@ -996,7 +1151,8 @@ impl<'a> P<'a> {
             _ => RestrictAction::Restrict,
         };
         let ctx = k.text();
-        let mut entry = RestrictEntry { action, target: RestrictTarget::Default { family: None }, ippeerlimit: None, flags: Vec::new(), span: start };
+        let mut entry =
+            RestrictEntry { action, target: RestrictTarget::Default { family: None }, ippeerlimit: None, flags: Vec::new(), span: start };
         if action == RestrictAction::Delrestrict {
             if self.is(Kw::Source) {
                 self.i += 1;

@@ -78,10 +78,6 @@ impl std::fmt::Display for Code {
 impl std::str::FromStr for Code {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        Code::ALL
-            .iter()
-            .copied()
-            .find(|c| c.as_str().eq_ignore_ascii_case(s) || c.name() == s)
-            .ok_or_else(|| format!("unknown code `{s}`"))
+        Code::ALL.iter().copied().find(|c| c.as_str().eq_ignore_ascii_case(s) || c.name() == s).ok_or_else(|| format!("unknown code `{s}`"))
     }
 }

@@ -49,7 +49,11 @@ fn short_format_and_stdin() {
 
 #[test]
 fn parse_saveconfig_and_json() {
-    let a = ntpcheck().args(["parse", "--format", "saveconfig", "-"]).write_stdin("server x.example bogus iburst\ndriftfile /d\n").assert().code(0);
+    let a = ntpcheck()
+        .args(["parse", "--format", "saveconfig", "-"])
+        .write_stdin("server x.example bogus iburst\ndriftfile /d\n")
+        .assert()
+        .code(0);
     assert_eq!(String::from_utf8_lossy(&a.get_output().stdout), "driftfile \"/d\"\nserver x.example\n");
     let a = ntpcheck().args(["parse", "--dialect", "ntpsec", "-"]).write_stdin("refclock shm unit 1 refid GPS\n").assert().code(0);
     let v: serde_json::Value = serde_json::from_slice(&a.get_output().stdout).unwrap();

@@ -4,9 +4,9 @@
 
 use std::path::Path;
 
+use ntpcheck::config::Dialect;
 use ntpcheck::config::load::{LoadOptions, load_path};
 use ntpcheck::config::saveconfig::saveconfig;
-use ntpcheck::config::Dialect;
 
 use crate::util::{known_differences, oracle_lines, our_lines, shared};
 

@@ -9,8 +9,8 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 
-use ntpcheck::config::load::{LoadOptions, load_path};
 use ntpcheck::config::Dialect;
+use ntpcheck::config::load::{LoadOptions, load_path};
 
 use crate::util::{in_ci, known_differences, oracle_lines, our_lines, root, shared};
 
@@ -20,7 +20,12 @@ fn have_ntpsec() -> bool {
 
 fn files() -> Vec<PathBuf> {
     let mut v = Vec::new();
-    for dir in [shared().join("corpus").join("public"), root().join("testdata").join("valid"), root().join("testdata").join("invalid"), root().join("testdata").join("examples")] {
+    for dir in [
+        shared().join("corpus").join("public"),
+        root().join("testdata").join("valid"),
+        root().join("testdata").join("invalid"),
+        root().join("testdata").join("examples"),
+    ] {
         if let Ok(rd) = std::fs::read_dir(&dir) {
             for e in rd.flatten() {
                 let p = e.path();
@@ -44,7 +49,9 @@ fn run_oracle(p: &PathBuf) -> String {
 fn ntpsec_live_error_lines_equal_ntpcheck() {
     if !have_ntpsec() {
         assert!(!in_ci(), "NTPsec's ntpd is not installed, but CI=true: .ci/run must install it");
-        eprintln!("\n*** SKIPPED ntpsec_live_error_lines_equal_ntpcheck: NTPsec's /usr/sbin/ntpd is not installed (apt-get install ntpsec) ***\n");
+        eprintln!(
+            "\n*** SKIPPED ntpsec_live_error_lines_equal_ntpcheck: NTPsec's /usr/sbin/ntpd is not installed (apt-get install ntpsec) ***\n"
+        );
         return;
     }
     let known = known_differences();
@@ -54,27 +61,29 @@ fn ntpsec_live_error_lines_equal_ntpcheck() {
     let mut handles = Vec::new();
     for _ in 0..6 {
         let (queue, failures, known, count) = (queue.clone(), failures.clone(), known.clone(), count.clone());
-        handles.push(std::thread::spawn(move || loop {
-            let Some(p) = queue.lock().unwrap().pop() else { break };
-            let name = p.file_stem().unwrap().to_string_lossy().to_string();
-            if known.iter().any(|(n, k)| *n == name && k == "ntpsec-live") {
-                continue;
-            }
-            let verdict = run_oracle(&p);
-            if !verdict.contains("IMPL ntpsec") {
-                failures.lock().unwrap().push(format!("{name}: oracle did not run:\n{verdict}"));
-                continue;
-            }
-            let opts = LoadOptions { dialect: Dialect::Ntpsec, classic_cwd: None, no_conf_dir: true };
-            let l = load_path(&p, &opts).expect("readable");
-            let ours = our_lines(&l, true, 0);
-            let want = oracle_lines(&verdict, true, &ours);
-            let mut got: Vec<usize> = ours.iter().map(|(l, _)| *l).collect();
-            got.sort();
-            got.dedup();
-            *count.lock().unwrap() += 1;
-            if want != got {
-                failures.lock().unwrap().push(format!("{name}: NTPsec reports lines {want:?}, ntpcheck {got:?}"));
+        handles.push(std::thread::spawn(move || {
+            loop {
+                let Some(p) = queue.lock().unwrap().pop() else { break };
+                let name = p.file_stem().unwrap().to_string_lossy().to_string();
+                if known.iter().any(|(n, k)| *n == name && k == "ntpsec-live") {
+                    continue;
+                }
+                let verdict = run_oracle(&p);
+                if !verdict.contains("IMPL ntpsec") {
+                    failures.lock().unwrap().push(format!("{name}: oracle did not run:\n{verdict}"));
+                    continue;
+                }
+                let opts = LoadOptions { dialect: Dialect::Ntpsec, classic_cwd: None, no_conf_dir: true };
+                let l = load_path(&p, &opts).expect("readable");
+                let ours = our_lines(&l, true, 0);
+                let want = oracle_lines(&verdict, true, &ours);
+                let mut got: Vec<usize> = ours.iter().map(|(l, _)| *l).collect();
+                got.sort();
+                got.dedup();
+                *count.lock().unwrap() += 1;
+                if want != got {
+                    failures.lock().unwrap().push(format!("{name}: NTPsec reports lines {want:?}, ntpcheck {got:?}"));
+                }
             }
         }));
     }

@@ -3,19 +3,16 @@
 //! CentOS example. The files in `testdata/{valid,invalid}` are also checked against both real
 //! daemons by `corpus_classic` and `ntpsec_oracle`.
 
+use ntpcheck::config::Dialect::{self, Classic, Ntpsec};
 use ntpcheck::config::model::{AssocOption, RestrictTarget, Value};
 use ntpcheck::config::saveconfig::saveconfig;
-use ntpcheck::config::Dialect::{self, Classic, Ntpsec};
 use ntpcheck::diagnostic::{Code, DaemonEffect};
 
 use crate::util::parse;
 
 fn codes(text: &str, d: Dialect) -> Vec<(usize, Code, DaemonEffect)> {
     let l = parse(text, d);
-    l.diagnostics
-        .iter()
-        .map(|x| (l.sources.get(x.span.file).line_col(x.span.start).0, x.code, x.daemon_effect))
-        .collect()
+    l.diagnostics.iter().map(|x| (l.sources.get(x.span.file).line_col(x.span.start).0, x.code, x.daemon_effect)).collect()
 }
 
 #[test]
@@ -173,12 +170,7 @@ fn centos_example_line_by_line() {
     let got: Vec<String> = codes(&text, Classic).into_iter().map(|(l, c, e)| format!("{l} {c} {e:?}")).collect();
     assert_eq!(
         got,
-        vec![
-            "6 NTP002 PartiallyApplied",
-            "7 NTP002 PartiallyApplied",
-            "8 NTP002 PartiallyApplied",
-            "14 NTP001 PartiallyApplied",
-        ]
+        vec!["6 NTP002 PartiallyApplied", "7 NTP002 PartiallyApplied", "8 NTP002 PartiallyApplied", "14 NTP001 PartiallyApplied",]
     );
     let l = parse(&text, Classic);
     let dump = saveconfig(&l.config);

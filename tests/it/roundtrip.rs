@@ -43,11 +43,7 @@ fn check_spans(l: &Loaded) -> Result<(), TestCaseError> {
 
 /// Syntax errors: NTP0xx codes with error severity.
 fn syntax_errors(l: &Loaded) -> BTreeSet<&'static str> {
-    l.diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error && d.code.as_str().starts_with("NTP0"))
-        .map(|d| d.code.as_str())
-        .collect()
+    l.diagnostics.iter().filter(|d| d.severity == Severity::Error && d.code.as_str().starts_with("NTP0")).map(|d| d.code.as_str()).collect()
 }
 
 /// The model as JSON without positions: every span becomes `"span"`, `span` fields go, and
@@ -112,18 +108,151 @@ fn fatal_token_after_list_terminates() {
 // (a) arbitrary bytes, (b) "almost valid" lines.
 
 const VOCAB: &[&str] = &[
-    "server", "pool", "peer", "broadcast", "manycastclient", "refclock", "unpeer", "unconfig", "restrict", "delrestrict", "unrestrict",
-    "fudge", "device", "driftfile", "leapfile", "logfile", "logconfig", "statsdir", "statistics", "filegen", "keys", "keysdir",
-    "trustedkey", "controlkey", "requestkey", "revoke", "crypto", "enable", "disable", "tos", "rlimit", "tinker", "broadcastclient",
-    "manycastserver", "multicastclient", "mdnstries", "mru", "discard", "limit", "pollskewlist", "interface", "nic", "phone", "setvar",
-    "ttl", "trap", "reset", "nts", "end", "simulate", "tick", "nonvolatile", "dscp", "ident", "automax", "iburst", "burst", "prefer",
-    "minpoll", "maxpoll", "key", "version", "mode", "unit", "stratum", "time1", "flag1", "refid", "path", "ca", "cert", "mask",
-    "default", "source", "ippeerlimit", "serverresponse", "fuzz", "nomodify", "noquery", "kod", "limited", "ceiling", "minsane",
-    "basedate", "cohort", "checkhash", "ignorehash", "file", "type", "day", "link", "port", "listen", "all", "wildcard", "true",
-    "-4", "-6", "...", "192.0.2.1", "127.127.1.0", "::1", "[fe80::1%eth0]", "10.0.0.0/8", "255.255.255.0", "pool.ntp.org", "0", "1",
-    "-1", "17", "99999999999", "2147483648", "0x10", "0x", "0xfffffffff", "1.5", "1e", ".5", "5.", "-2.5e3", "1e-400", "1e999",
-    "1g", "\"", "\"a b\"", "\"\"", "\" \"", "#", "# comment", "//", "/*", ";", "(", ")", "|", "=", "{", "}", ",", "é", "\t", "\r",
-    "\u{0}", "Server", "\"iburst\"",
+    "server",
+    "pool",
+    "peer",
+    "broadcast",
+    "manycastclient",
+    "refclock",
+    "unpeer",
+    "unconfig",
+    "restrict",
+    "delrestrict",
+    "unrestrict",
+    "fudge",
+    "device",
+    "driftfile",
+    "leapfile",
+    "logfile",
+    "logconfig",
+    "statsdir",
+    "statistics",
+    "filegen",
+    "keys",
+    "keysdir",
+    "trustedkey",
+    "controlkey",
+    "requestkey",
+    "revoke",
+    "crypto",
+    "enable",
+    "disable",
+    "tos",
+    "rlimit",
+    "tinker",
+    "broadcastclient",
+    "manycastserver",
+    "multicastclient",
+    "mdnstries",
+    "mru",
+    "discard",
+    "limit",
+    "pollskewlist",
+    "interface",
+    "nic",
+    "phone",
+    "setvar",
+    "ttl",
+    "trap",
+    "reset",
+    "nts",
+    "end",
+    "simulate",
+    "tick",
+    "nonvolatile",
+    "dscp",
+    "ident",
+    "automax",
+    "iburst",
+    "burst",
+    "prefer",
+    "minpoll",
+    "maxpoll",
+    "key",
+    "version",
+    "mode",
+    "unit",
+    "stratum",
+    "time1",
+    "flag1",
+    "refid",
+    "path",
+    "ca",
+    "cert",
+    "mask",
+    "default",
+    "source",
+    "ippeerlimit",
+    "serverresponse",
+    "fuzz",
+    "nomodify",
+    "noquery",
+    "kod",
+    "limited",
+    "ceiling",
+    "minsane",
+    "basedate",
+    "cohort",
+    "checkhash",
+    "ignorehash",
+    "file",
+    "type",
+    "day",
+    "link",
+    "port",
+    "listen",
+    "all",
+    "wildcard",
+    "true",
+    "-4",
+    "-6",
+    "...",
+    "192.0.2.1",
+    "127.127.1.0",
+    "::1",
+    "[fe80::1%eth0]",
+    "10.0.0.0/8",
+    "255.255.255.0",
+    "pool.ntp.org",
+    "0",
+    "1",
+    "-1",
+    "17",
+    "99999999999",
+    "2147483648",
+    "0x10",
+    "0x",
+    "0xfffffffff",
+    "1.5",
+    "1e",
+    ".5",
+    "5.",
+    "-2.5e3",
+    "1e-400",
+    "1e999",
+    "1g",
+    "\"",
+    "\"a b\"",
+    "\"\"",
+    "\" \"",
+    "#",
+    "# comment",
+    "//",
+    "/*",
+    ";",
+    "(",
+    ")",
+    "|",
+    "=",
+    "{",
+    "}",
+    ",",
+    "é",
+    "\t",
+    "\r",
+    "\u{0}",
+    "Server",
+    "\"iburst\"",
 ];
 
 fn almost_valid_text() -> impl Strategy<Value = String> {
@@ -248,7 +377,8 @@ fn assoc_classic() -> BoxedStrategy<String> {
 fn assoc_ntpsec() -> BoxedStrategy<String> {
     let opt = prop_oneof![
         pick(&["burst", "iburst", "noselect", "noval", "nts", "prefer", "true"]),
-        (pick(&["key", "minpoll", "maxpoll", "mode", "subtype", "version", "baud", "holdover"]), uint()).prop_map(|(k, v)| format!("{k} {v}")),
+        (pick(&["key", "minpoll", "maxpoll", "mode", "subtype", "version", "baud", "holdover"]), uint())
+            .prop_map(|(k, v)| format!("{k} {v}")),
         int().prop_map(|v| format!("stratum {v}")),
         (pick(&["bias", "time1", "time2"]), double()).prop_map(|(k, v)| format!("{k} {v}")),
         (pick(&["flag1", "flag2", "flag3", "flag4"]), boolean()).prop_map(|(k, v)| format!("{k} {v}")),
@@ -269,10 +399,43 @@ fn restrict_line(classic: bool) -> BoxedStrategy<String> {
         (pick(&["-4", "-6"]), tok_addr()).prop_map(|(f, a)| format!("{f} {a}")),
     ];
     let flags: &'static [&'static str] = if classic {
-        &["epeer", "flake", "ignore", "kod", "limited", "lowpriotrap", "mssntp", "noepeer", "nomodify", "nomrulist", "nopeer", "noquery",
-          "noserve", "notrap", "notrust", "ntpport", "version", "serverresponse fuzz"]
+        &[
+            "epeer",
+            "flake",
+            "ignore",
+            "kod",
+            "limited",
+            "lowpriotrap",
+            "mssntp",
+            "noepeer",
+            "nomodify",
+            "nomrulist",
+            "nopeer",
+            "noquery",
+            "noserve",
+            "notrap",
+            "notrust",
+            "ntpport",
+            "version",
+            "serverresponse fuzz",
+        ]
     } else {
-        &["flake", "ignore", "kod", "limited", "mssntp", "nomodify", "nomrulist", "nopeer", "noquery", "noserve", "notrap", "notrust", "ntpport", "version"]
+        &[
+            "flake",
+            "ignore",
+            "kod",
+            "limited",
+            "mssntp",
+            "nomodify",
+            "nomrulist",
+            "nopeer",
+            "noquery",
+            "noserve",
+            "notrap",
+            "notrust",
+            "ntpport",
+            "version",
+        ]
     };
     let kw = if classic { pick(&["restrict", "restrict", "restrict"]) } else { pick(&["restrict", "restrict", "unrestrict"]) };
     let limit = if classic { maybe(int().prop_map(|n| format!("ippeerlimit {n}")).boxed()) } else { Just(String::new()).boxed() };
@@ -339,12 +502,8 @@ fn stats_lines(classic: bool) -> BoxedStrategy<String> {
         some(pick(names), 1, 4).prop_map(|s| format!("statistics {s}")),
         (pick(names), some(fopt, 0, 4)).prop_map(|(n, o)| format!("filegen {n} {o}")),
         string().prop_map(|s| format!("statsdir {s}")),
-        some(
-            prop_oneof![string(), pick(&["=syncall", "+clockall", "-peerevents", "sysall", "\"+a b\"", "+", "=x=y"])].boxed(),
-            1,
-            4
-        )
-        .prop_map(|s| format!("logconfig {s}")),
+        some(prop_oneof![string(), pick(&["=syncall", "+clockall", "-peerevents", "sysall", "\"+a b\"", "+", "=x=y"])].boxed(), 1, 4)
+            .prop_map(|s| format!("logconfig {s}")),
     ]
     .boxed()
 }
@@ -372,8 +531,20 @@ fn auth_line(classic: bool) -> BoxedStrategy<String> {
 
 fn system_line(classic: bool) -> BoxedStrategy<String> {
     let sysopts: &'static [&'static str] = if classic {
-        &["auth", "bclient", "calibrate", "kernel", "monitor", "ntp", "mode7", "peer_clear_digest_early", "stats", "unpeer_crypto_early",
-          "unpeer_crypto_nak_early", "unpeer_digest_early"]
+        &[
+            "auth",
+            "bclient",
+            "calibrate",
+            "kernel",
+            "monitor",
+            "ntp",
+            "mode7",
+            "peer_clear_digest_early",
+            "stats",
+            "unpeer_crypto_early",
+            "unpeer_crypto_nak_early",
+            "unpeer_digest_early",
+        ]
     } else {
         &["calibrate", "kernel", "monitor", "ntp", "stats"]
     };
@@ -382,7 +553,8 @@ fn system_line(classic: bool) -> BoxedStrategy<String> {
     } else {
         &["ceiling", "floor", "orphan", "orphanwait", "minsane"]
     };
-    let tos_num: &'static [&'static str] = if classic { &["mindist", "maxdist"] } else { &["mindist", "maxdisp", "maxdist", "minclock", "maxclock"] };
+    let tos_num: &'static [&'static str] =
+        if classic { &["mindist", "maxdist"] } else { &["mindist", "maxdisp", "maxdist", "minclock", "maxclock"] };
     let mut tos = vec![
         (pick(tos_int), int()).prop_map(|(k, v)| format!("{k} {v}")).boxed(),
         (pick(tos_num), double()).prop_map(|(k, v)| format!("{k} {v}")).boxed(),
@@ -409,7 +581,11 @@ fn system_line(classic: bool) -> BoxedStrategy<String> {
         some(tinker, 1, 3).prop_map(|s| format!("tinker {s}")).boxed(),
         some((pick(mru), int()).prop_map(|(k, v)| format!("{k} {v}")).boxed(), 1, 3).prop_map(|s| format!("mru {s}")).boxed(),
         int().prop_map(|n| format!("mdnstries {n}")).boxed(),
-        (pick(&["interface", "nic"]), pick(&["listen", "ignore", "drop"]), prop_oneof![pick(&["all", "ipv4", "ipv6", "wildcard", "eth0"]), tok_addr()])
+        (
+            pick(&["interface", "nic"]),
+            pick(&["listen", "ignore", "drop"]),
+            prop_oneof![pick(&["all", "ipv4", "ipv6", "wildcard", "eth0"]), tok_addr()],
+        )
             .prop_map(|(k, a, t)| format!("{k} {a} {t}"))
             .boxed(),
         some(string(), 1, 3).prop_map(|s| format!("phone {s}")).boxed(),
@@ -447,7 +623,8 @@ fn system_line(classic: bool) -> BoxedStrategy<String> {
         );
         let nopt = prop_oneof![
             pick(&["enable", "disable"]),
-            (pick(&["aead", "ca", "cert", "cookie", "key", "tlsciphersuites", "maxtls", "mintls"]), string()).prop_map(|(k, s)| format!("{k} {s}")),
+            (pick(&["aead", "ca", "cert", "cookie", "key", "tlsciphersuites", "maxtls", "mintls"]), string())
+                .prop_map(|(k, s)| format!("{k} {s}")),
         ]
         .boxed();
         v.push(some(nopt, 1, 4).prop_map(|s| format!("nts {s}")).boxed());
@@ -493,7 +670,14 @@ fn corpus_prints_stably() {
         for e in rd.flatten() {
             let p = e.path();
             if p.is_dir() {
-                files.extend(std::fs::read_dir(&p).into_iter().flatten().flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "conf")));
+                files.extend(
+                    std::fs::read_dir(&p)
+                        .into_iter()
+                        .flatten()
+                        .flatten()
+                        .map(|e| e.path())
+                        .filter(|p| p.extension().is_some_and(|x| x == "conf")),
+                );
             } else {
                 files.push(p);
             }

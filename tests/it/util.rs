@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use ntpcheck::config::load::{LoadOptions, Loaded, load_bytes};
 use ntpcheck::config::Dialect;
+use ntpcheck::config::load::{LoadOptions, Loaded, load_bytes};
 
 /// `../shared` beside the checkout.
 pub fn shared() -> PathBuf {
@@ -90,7 +90,12 @@ pub fn oracle_lines(oracle: &str, ntpsec: bool, ours: &[(usize, String)]) -> Vec
         let _col = parts.next();
         let line = parts.next().unwrap_or("?");
         if line == "?" {
-            let key = msg.split('<').nth(1).map(|s| s.trim_end_matches('>')).map(|p| format!("Couldn't open <{p}>")).unwrap_or_else(|| msg.to_string());
+            let key = msg
+                .split('<')
+                .nth(1)
+                .map(|s| s.trim_end_matches('>'))
+                .map(|p| format!("Couldn't open <{p}>"))
+                .unwrap_or_else(|| msg.to_string());
             if let Some(l) = msg_lineless(&key) {
                 out.push(l);
             }
