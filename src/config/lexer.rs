@@ -188,7 +188,7 @@ impl Lexer<'_> {
                 return Ok(Some(Token { kind: TokKind::Eoc, span: self.span(self.pos - 1, self.pos), text: "\n".into(), quoted: false }));
             }
             if SPECIAL.contains(&c) && self.mode == FollowedBy::Token {
-                let mut t = Token {
+                let t = Token {
                     kind: TokKind::Special(c as char),
                     span: self.span(self.pos - 1, self.pos),
                     text: (c as char).to_string(),
@@ -198,7 +198,6 @@ impl Lexer<'_> {
                     // `setvar NAME = VALUE`: the value after `=` is a string.
                     self.mode = FollowedBy::String;
                 }
-                t.quoted = false;
                 return Ok(Some(t));
             }
             // Start of a lexeme: the first byte was already read; step back.
@@ -208,7 +207,6 @@ impl Lexer<'_> {
             let mut end;
             let mut saw_quote = false;
             loop {
-                let before = self.pos;
                 match self.getch() {
                     Got::Eof => {
                         end = self.pos;
@@ -225,7 +223,6 @@ impl Lexer<'_> {
                                 self.pos -= 1; // push back
                             }
                             end = if c == b'"' { self.pos - 1 } else { self.pos };
-                            let _ = before;
                             break;
                         }
                         if c == b'#' {
@@ -235,7 +232,6 @@ impl Lexer<'_> {
                             while self.pos < self.b.len() && self.b[self.pos] != b'\n' && self.b[self.pos] != 0 {
                                 self.pos += 1;
                             }
-                            let _ = before;
                             break;
                         }
                         text.push(c as char);
@@ -423,7 +419,6 @@ pub fn as_double(s: &str, dialect: Dialect) -> Option<f64> {
     let mut exp_end = i;
     if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
         i += 1;
-        let sign_at = i;
         if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
             i += 1;
         }
@@ -432,7 +427,6 @@ pub fn as_double(s: &str, dialect: Dialect) -> Option<f64> {
             i += 1;
         }
         exp_end = if i > ds { i } else { mant_end };
-        let _ = sign_at;
     }
     let mut era = 0.0;
     if dialect == Dialect::Ntpsec {

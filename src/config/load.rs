@@ -81,7 +81,7 @@ pub fn load_path(path: &Path, opts: &LoadOptions) -> Result<Loaded, LoadError> {
         if let Some(dir) = path.parent() {
             let d = dir.join("ntp.d");
             if d.is_dir() {
-                l.read_dir_confs(&d, 1);
+                l.read_dir_confs(&d);
             }
         }
     }
@@ -284,7 +284,7 @@ impl Loader {
                 Dialect::Ntpsec => {
                     self.config.includes.push(Include { path: p.clone(), span });
                     self.stack.push(canon);
-                    self.read_dir_confs(&resolved, level + 1);
+                    self.read_dir_confs(&resolved);
                     self.stack.pop();
                 }
             }
@@ -313,7 +313,7 @@ impl Loader {
     }
 
     /// NTPsec: every `*.conf` entry of a directory, in descending name order.
-    fn read_dir_confs(&mut self, dir: &Path, _level: usize) {
+    fn read_dir_confs(&mut self, dir: &Path) {
         let Ok(rd) = std::fs::read_dir(dir) else { return };
         let mut names: Vec<PathBuf> =
             rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.to_string_lossy().ends_with(".conf")).collect();
@@ -324,7 +324,7 @@ impl Loader {
                 break;
             }
             if p.is_dir() {
-                self.read_dir_confs(&p, _level);
+                self.read_dir_confs(&p);
             } else if let Ok(bytes) = std::fs::read(&p) {
                 self.run_file(p.display().to_string(), Some(p.clone()), &bytes);
             }

@@ -246,7 +246,8 @@ const ASSOC_OPTS_S: &[&str] = &[
     "burst", "iburst", "noselect", "noval", "nts", "prefer", "true", "key", "minpoll", "maxpoll", "mode", "subtype", "version", "baud",
     "holdover", "stratum", "bias", "time1", "time2", "refid", "path", "ppspath", "ca", "cert", "aead", "flag1", "flag2", "flag3", "flag4",
 ];
-const RESTRICT_FLAGS_C: &[&str] = &[
+/// Restrict flags of classic ntpd (`serverresponse` is followed by `fuzz`).
+pub const RESTRICT_FLAGS_C: &[&str] = &[
     "epeer",
     "flake",
     "ignore",
@@ -266,7 +267,8 @@ const RESTRICT_FLAGS_C: &[&str] = &[
     "version",
     "serverresponse",
 ];
-const RESTRICT_FLAGS_S: &[&str] = &[
+/// Restrict flags of NTPsec 1.2.2.
+pub const RESTRICT_FLAGS_S: &[&str] = &[
     "flake",
     "ignore",
     "kod",

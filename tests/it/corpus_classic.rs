@@ -8,7 +8,7 @@ use ntpcheck::config::Dialect;
 use ntpcheck::config::load::{LoadOptions, load_path};
 use ntpcheck::config::saveconfig::saveconfig;
 
-use crate::util::{known_differences, oracle_lines, our_lines, shared};
+use crate::util::{known_differences, line_difference, shared};
 
 fn corpus() -> Vec<std::path::PathBuf> {
     let dir = shared().join("corpus").join("public");
@@ -66,12 +66,7 @@ fn compare_lines(impl_: &str, ntpsec: bool) {
             continue;
         }
         let l = load(&p, d);
-        let ours = our_lines(&l, ntpsec, 0);
-        let want = oracle_lines(&oracle(&name, impl_), ntpsec, &ours);
-        let mut got: Vec<usize> = ours.iter().map(|(l, _)| *l).collect();
-        got.sort();
-        got.dedup();
-        if want != got {
+        if let Some((want, got)) = line_difference(&oracle(&name, impl_), &l, ntpsec) {
             failures.push(format!("{name}: {impl_} reports lines {want:?}, ntpcheck {got:?}"));
         }
     }
@@ -116,12 +111,7 @@ fn testdata_classic_verdicts() {
                     failures.push(format!("{name}: dump differs\n--- classic ntpd\n{want}\n--- ntpcheck\n{got}"));
                 }
             }
-            let ours = our_lines(&l, false, 0);
-            let want = oracle_lines(&o, false, &ours);
-            let mut got: Vec<usize> = ours.iter().map(|(l, _)| *l).collect();
-            got.sort();
-            got.dedup();
-            if want != got {
+            if let Some((want, got)) = line_difference(&o, &l, false) {
                 failures.push(format!("{name}: classic reports lines {want:?}, ntpcheck {got:?}"));
             }
             let errs = l.diagnostics.iter().any(|d| d.severity == ntpcheck::diagnostic::Severity::Error);

@@ -62,15 +62,11 @@ pub fn oracle_lines(oracle: &str, ntpsec: bool, ours: &[(usize, String)]) -> Vec
             Some(x) => x,
             None => continue,
         };
-        let msg_lineless = |m: &str| -> Option<usize> {
-            ours.iter().find(|(_, log)| !log.is_empty() && (log.contains(m) || m.contains(log.as_str()))).map(|(l, _)| *l)
-        };
         if kind == "NOTE" {
             let m = rest.trim_start_matches("CONFIG: ");
             if LINELESS.iter().any(|p| m.contains(p)) {
-                if let Some(i) = ours.iter().enumerate().position(|(i, (_, log))| !used[i] && !log.is_empty() && m.contains(log.as_str())) {
-                    used[i] = true;
-                    out.push(ours[i].0);
+                if let Some(l) = take_by_text(ours, &mut used, m) {
+                    out.push(l);
                 }
             }
             continue;
@@ -96,7 +92,7 @@ pub fn oracle_lines(oracle: &str, ntpsec: bool, ours: &[(usize, String)]) -> Vec
                 .map(|s| s.trim_end_matches('>'))
                 .map(|p| format!("Couldn't open <{p}>"))
                 .unwrap_or_else(|| msg.to_string());
-            if let Some(l) = msg_lineless(&key) {
+            if let Some(l) = take_by_text(ours, &mut used, &key) {
                 out.push(l);
             }
             continue;
@@ -118,6 +114,15 @@ pub fn oracle_lines(oracle: &str, ntpsec: bool, ours: &[(usize, String)]) -> Vec
     out.sort();
     out.dedup();
     out
+}
+
+/// The line of the first diagnostic of ours, not matched yet, whose `ntpd_log` and the daemon's
+/// message `m` contain one another; marks it matched.
+fn take_by_text(ours: &[(usize, String)], used: &mut [bool], m: &str) -> Option<usize> {
+    let i =
+        ours.iter().enumerate().position(|(i, (_, log))| !used[i] && !log.is_empty() && (log.contains(m) || m.contains(log.as_str())))?;
+    used[i] = true;
+    Some(ours[i].0)
 }
 
 /// Our lines for the comparison: classic parse mode sees what ntpd reports while parsing;
@@ -153,4 +158,15 @@ pub fn known_differences() -> Vec<(String, String)> {
             (it.next().unwrap_or("").to_string(), it.next().unwrap_or("").to_string())
         })
         .collect()
+}
+
+/// Compare the lines a daemon's verdict names with ours for the main file of `l`:
+/// `None` when equal, else `(daemon's lines, ours)`.
+pub fn line_difference(verdict: &str, l: &Loaded, ntpsec: bool) -> Option<(Vec<usize>, Vec<usize>)> {
+    let ours = our_lines(l, ntpsec, 0);
+    let want = oracle_lines(verdict, ntpsec, &ours);
+    let mut got: Vec<usize> = ours.iter().map(|(l, _)| *l).collect();
+    got.sort();
+    got.dedup();
+    if want == got { None } else { Some((want, got)) }
 }
