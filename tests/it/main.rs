@@ -12,5 +12,8 @@ mod ntpsec_oracle;
 mod quirks;
 /// Property tests: the parser never panics; spans in bounds; print∘parse∘print stable.
 mod roundtrip;
+/// The configuration-time checks (NTP1xx) against the daemons' run-mode messages, unit cases,
+/// and (submodule) snapshots of the diagnostics of every testdata file.
+mod semantic;
 /// Shared helpers.
 mod util;

@@ -89,7 +89,9 @@ fn partial_application() {
     // The catalog's example.
     let l = parse("restrict default kod nomodfiy notrap nopeer noquery\n", Classic);
     assert_eq!(saveconfig(&l.config), "restrict default kod\n");
-    let d = &l.diagnostics[0];
+    // The applied prefix `restrict default kod` then draws ntpd's kod warning (NTP101).
+    assert_eq!(l.diagnostics.iter().map(|d| d.code).collect::<Vec<_>>(), vec![Code::Ntp101, Code::Ntp001]);
+    let d = &l.diagnostics[1];
     assert_eq!(d.code, Code::Ntp001);
     assert!(d.help.as_deref().unwrap().contains("did you mean `nomodify`?"));
     assert_eq!(d.fix.as_ref().unwrap().edits[0].replacement, "nomodify");
@@ -140,7 +142,11 @@ fn foreign_comments_and_specials() {
 #[test]
 fn qualifiers() {
     assert_eq!(codes("restrict default -4 nomodify\n", Classic)[0].1, Code::Ntp003);
-    assert_eq!(codes("restrict -4 10.0.0.0 mask 255.0.0.0\n", Ntpsec)[0].1, Code::Ntp004);
+    // NTPsec applies the prefix `restrict -4 10.0.0.0`: a host entry (NTP109).
+    assert_eq!(
+        codes("restrict -4 10.0.0.0 mask 255.0.0.0\n", Ntpsec).iter().map(|c| c.1).collect::<Vec<_>>(),
+        vec![Code::Ntp109, Code::Ntp004]
+    );
     assert!(codes("restrict -4 10.0.0.0 mask 255.0.0.0\n", Classic).is_empty());
     // `-4foo` is the qualifier token, whatever follows.
     assert!(parse("server -4foo.example\n", Classic).has_errors());
@@ -170,7 +176,15 @@ fn centos_example_line_by_line() {
     let got: Vec<String> = codes(&text, Classic).into_iter().map(|(l, c, e)| format!("{l} {c} {e:?}")).collect();
     assert_eq!(
         got,
-        vec!["6 NTP002 PartiallyApplied", "7 NTP002 PartiallyApplied", "8 NTP002 PartiallyApplied", "14 NTP001 PartiallyApplied",]
+        vec![
+            // `restrict default kod …` and `restrict -6 default kod …`: ntpd warns that kod needs limited.
+            "3 NTP101 None",
+            "4 NTP101 None",
+            "6 NTP002 PartiallyApplied",
+            "7 NTP002 PartiallyApplied",
+            "8 NTP002 PartiallyApplied",
+            "14 NTP001 PartiallyApplied",
+        ]
     );
     let l = parse(&text, Classic);
     let dump = saveconfig(&l.config);
