@@ -96,9 +96,13 @@ pub fn syntax_diagnostic(src: &SourceFile, toks: &[Token], p: &Parsed, dialect: 
     } else {
         None
     };
-    let consequence = match &kept {
-        Some(k) => format!("ntpd applies `{}` and ignores the rest of the line", k.trim()),
-        None => "ntpd ignores the whole line".to_string(),
+    // In classic's `simulate` mode a command runs to the next `;`, across lines.
+    let semi = toks.get(p.last).is_some_and(|t| t.kind == TokKind::Eoc && t.text == ";");
+    let consequence = match (&kept, semi) {
+        (Some(k), false) => format!("ntpd applies `{}` and ignores the rest of the line", k.trim()),
+        (None, false) => "ntpd ignores the whole line".to_string(),
+        (Some(k), true) => format!("ntpd applies `{}` and ignores everything up to the next `;`", k.trim()),
+        (None, true) => "ntpd ignores everything up to the next `;`".to_string(),
     };
     let prev = if at > 0 { Some(&toks[at - 1]) } else { None };
     let is_eoc = tok.kind == TokKind::Eoc && tok.text != " ";
@@ -201,6 +205,13 @@ pub fn syntax_diagnostic(src: &SourceFile, toks: &[Token], p: &Parsed, dialect: 
         Some(h) => format!("{h}; {consequence}"),
         None => consequence,
     });
+    if fail.context == Some("simulate") {
+        help = help.map(|h| {
+            format!(
+                "{h}; inside a `simulate` block (ntpdsim's settings, ignored by ntpd) statements end at `;` and newlines are spaces, and after an error there ntpd keeps reading the rest of the file that way"
+            )
+        });
+    }
     let mut d = Diagnostic::new(code, span, message).label(label).effect(effect).ntpd(Phase::Parse, "syntax error");
     d.help = help;
     d.fix = fix;

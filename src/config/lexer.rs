@@ -73,6 +73,54 @@ pub struct Lexed {
     pub stop: Option<LexStop>,
     /// Spans of runs of bytes above 0x7F outside comments.
     pub non_ascii: Vec<Span>,
+    /// Classic: a `simulate` block failed to parse, so ntpd reads the rest of the file with `;`
+    /// as the end of a command and newlines as white space (its scanner never switches back).
+    pub sim_broken: Option<Span>,
+}
+
+/// Where the scanner is with respect to classic's `simulate { … }` block (ntpdsim's
+/// configuration, parsed and ignored by ntpd). Inside it ntpd's scanner ends commands at `;`
+/// and treats newlines as white space; the grammar switches back only when the whole block has
+/// parsed. The block's grammar is small and fixed, so the scanner follows it here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sim {
+    /// Normal scanning.
+    Off,
+    /// Inside a block, expecting the given step of its grammar.
+    In(SimStep),
+    /// A block failed: `;`-mode for the rest of the file.
+    Broken,
+}
+
+/// Steps of `simulate '{' (INIT '=' NUM ';')+ (server '=' ADDR '{' server_offset '=' NUM ';'
+/// (duration '=' NUM '{' (ACT '=' NUM ';')+ '}')+ '}')+ '}'`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SimStep {
+    Open,
+    InitKw,
+    InitEq,
+    InitNum,
+    InitEnd,
+    InitOrServer,
+    SrvEq,
+    SrvAddr,
+    SrvAddrAfterFam,
+    SrvOpen,
+    OffKw,
+    OffEq,
+    OffNum,
+    OffEnd,
+    DurKw,
+    DurEq,
+    DurNum,
+    DurOpen,
+    ActKw,
+    ActEq,
+    ActNum,
+    ActEnd,
+    ActOrClose,
+    DurOrClose,
+    SrvOrClose,
 }
 
 const SPECIAL: &[u8] = b"{}(),;|=";
@@ -94,7 +142,19 @@ pub fn keyword(text: &str, dialect: Dialect) -> Option<(Kw, FollowedBy)> {
 
 /// Tokenise one file.
 pub fn lex(file: FileId, text: &str, dialect: Dialect) -> Lexed {
-    Lexer { file, b: text.as_bytes(), pos: 0, dialect, mode: FollowedBy::Token, non_ascii: Vec::new() }.run()
+    Lexer {
+        file,
+        b: text.as_bytes(),
+        pos: 0,
+        dialect,
+        mode: FollowedBy::Token,
+        non_ascii: Vec::new(),
+        sim: Sim::Off,
+        sim_broken: None,
+        cmd_start: true,
+        after_include: 0,
+    }
+    .run()
 }
 
 struct Lexer<'a> {
@@ -104,6 +164,12 @@ struct Lexer<'a> {
     dialect: Dialect,
     mode: FollowedBy,
     non_ascii: Vec<Span>,
+    sim: Sim,
+    sim_broken: Option<Span>,
+    /// The next token starts a command (after an end of command, or `includefile PATH`).
+    cmd_start: bool,
+    /// 1 after `includefile` at a command start, 2 after its path.
+    after_include: u8,
 }
 
 enum Got {
@@ -149,7 +215,10 @@ impl Lexer<'_> {
         let mut stop = None;
         loop {
             match self.next_token() {
-                Ok(Some(t)) => tokens.push(t),
+                Ok(Some(t)) => {
+                    self.sim_step(&t);
+                    tokens.push(t);
+                }
                 Ok(None) => {
                     // End of file: ntpd's lex_getch makes up a final newline if the last line
                     // has none, and popping the file gives one more end of command.
@@ -165,16 +234,89 @@ impl Lexer<'_> {
         }
         // Comments: bytes above 0x7F inside `#` comments are not interesting; drop those spans.
         let non_ascii = self.non_ascii.into_iter().filter(|s| !in_comment(self.b, s.start)).collect();
-        Lexed { tokens, stop, non_ascii }
+        Lexed { tokens, stop, non_ascii, sim_broken: self.sim_broken }
+    }
+
+    fn in_sim(&self) -> bool {
+        self.sim != Sim::Off
+    }
+
+    /// Follow the `simulate` block's grammar over the tokens just produced.
+    fn sim_step(&mut self, t: &Token) {
+        use SimStep::*;
+        let start = self.cmd_start;
+        // Where the next token stands: a command starts after an end of command and after
+        // `includefile PATH` (the grammar lets a command follow the path).
+        self.after_include = match (&t.kind, self.after_include) {
+            (TokKind::Kw(Kw::Includefile), _) if start => 1,
+            (TokKind::Str(_), 1) => 2,
+            _ => 0,
+        };
+        self.cmd_start = t.kind == TokKind::Eoc || self.after_include == 2;
+        let Sim::In(step) = self.sim else {
+            if self.sim == Sim::Off && start && self.dialect == Dialect::Classic && t.kind == TokKind::Kw(Kw::Simulate) {
+                self.sim = Sim::In(Open);
+            }
+            return;
+        };
+        let k = &t.kind;
+        let kw = |w: Kw| *k == TokKind::Kw(w);
+        let sp = |c: char| *k == TokKind::Special(c);
+        let num = matches!(k, TokKind::Integer(_) | TokKind::Double(_));
+        let eoc = *k == TokKind::Eoc;
+        let init = kw(Kw::SimDuration) || kw(Kw::BeepDelay);
+        let act = [Kw::FreqOffset, Kw::Wander, Kw::Jitter, Kw::PropDelay, Kw::ProcDelay].iter().any(|w| kw(*w));
+        let next = match step {
+            Open if sp('{') => Some(InitKw),
+            InitKw if init => Some(InitEq),
+            InitEq if sp('=') => Some(InitNum),
+            InitNum if num => Some(InitEnd),
+            InitEnd if eoc => Some(InitOrServer),
+            InitOrServer if init => Some(InitEq),
+            InitOrServer | SrvOrClose if kw(Kw::Server) => Some(SrvEq),
+            SrvEq if sp('=') => Some(SrvAddr),
+            SrvAddr if kw(Kw::Ipv4Flag) || kw(Kw::Ipv6Flag) => Some(SrvAddrAfterFam),
+            SrvAddr | SrvAddrAfterFam if matches!(k, TokKind::Str(_)) => Some(SrvOpen),
+            SrvOpen if sp('{') => Some(OffKw),
+            OffKw if kw(Kw::ServerOffset) => Some(OffEq),
+            OffEq if sp('=') => Some(OffNum),
+            OffNum if num => Some(OffEnd),
+            OffEnd if eoc => Some(DurKw),
+            DurKw | DurOrClose if kw(Kw::Duration) => Some(DurEq),
+            DurEq if sp('=') => Some(DurNum),
+            DurNum if num => Some(DurOpen),
+            DurOpen if sp('{') => Some(ActKw),
+            ActKw | ActOrClose if act => Some(ActEq),
+            ActEq if sp('=') => Some(ActNum),
+            ActNum if num => Some(ActEnd),
+            ActEnd if eoc => Some(ActOrClose),
+            ActOrClose if sp('}') => Some(DurOrClose),
+            DurOrClose if sp('}') => Some(SrvOrClose),
+            SrvOrClose if sp('}') => {
+                // The whole block parsed: ntpd's grammar switches the scanner back.
+                self.sim = Sim::Off;
+                self.mode = FollowedBy::Token;
+                return;
+            }
+            _ => None,
+        };
+        match next {
+            Some(n) => self.sim = Sim::In(n),
+            None => {
+                self.sim = Sim::Broken;
+                self.sim_broken = Some(t.span);
+            }
+        }
     }
 
     fn next_token(&mut self) -> Result<Option<Token>, LexStop> {
         let mut instring = false;
         loop {
             // Skip white space other than newline.
+            let in_sim = self.in_sim();
             let c = loop {
                 match self.getch() {
-                    Got::Byte(c) if is_space(c) && c != b'\n' => continue,
+                    Got::Byte(c) if is_space(c) && (c != b'\n' || in_sim) => continue,
                     g => break g,
                 }
             };
@@ -183,6 +325,11 @@ impl Lexer<'_> {
                 Got::Nul => return Err(LexStop::Nul(self.span(self.pos - 1, self.pos))),
                 Got::Byte(c) => c,
             };
+            if in_sim && c == b';' {
+                // Inside `simulate`, `;` ends a statement.
+                self.mode = FollowedBy::Token;
+                return Ok(Some(Token { kind: TokKind::Eoc, span: self.span(self.pos - 1, self.pos), text: ";".into(), quoted: false }));
+            }
             if c == b'\n' {
                 self.mode = FollowedBy::Token;
                 return Ok(Some(Token { kind: TokKind::Eoc, span: self.span(self.pos - 1, self.pos), text: "\n".into(), quoted: false }));
@@ -194,7 +341,7 @@ impl Lexer<'_> {
                     text: (c as char).to_string(),
                     quoted: false,
                 };
-                if c == b'=' {
+                if c == b'=' && !in_sim {
                     // `setvar NAME = VALUE`: the value after `=` is a string.
                     self.mode = FollowedBy::String;
                 }
@@ -216,7 +363,7 @@ impl Lexer<'_> {
                         return Err(LexStop::Nul(self.span(self.pos - 1, self.pos)));
                     }
                     Got::Byte(c) => {
-                        if is_space(c) || c == b'"' || (self.mode == FollowedBy::Token && SPECIAL.contains(&c)) {
+                        if is_space(c) || c == b'"' || (in_sim && c == b';') || (self.mode == FollowedBy::Token && SPECIAL.contains(&c)) {
                             if c == b'"' {
                                 saw_quote = true;
                             } else {
@@ -280,7 +427,8 @@ impl Lexer<'_> {
         let tok = |kind| Token { kind, span, text: text.clone(), quoted: instring };
         if self.mode == FollowedBy::Token && !instring {
             if let Some((kw, mode)) = keyword(&text, self.dialect) {
-                self.mode = mode;
+                // Inside `simulate`, `server` is followed by `=`, scanned as a token.
+                self.mode = if kw == Kw::Server && self.in_sim() { FollowedBy::Token } else { mode };
                 return Ok(tok(TokKind::Kw(kw)));
             }
             if let Some(i) = as_integer(&text) {

@@ -74,7 +74,7 @@ struct Loader {
 
 /// Load a configuration file from disk.
 pub fn load_path(path: &Path, opts: &LoadOptions) -> Result<Loaded, LoadError> {
-    let bytes = std::fs::read(path).map_err(|e| LoadError { path: path.display().to_string(), source: e })?;
+    let bytes = read_include(path).map_err(|e| LoadError { path: path.display().to_string(), source: e })?;
     let mut l = Loader::new(opts);
     l.run_file(path.display().to_string(), Some(path.to_path_buf()), &bytes);
     if opts.dialect == Dialect::Ntpsec && !opts.no_conf_dir && !l.stopped {
@@ -149,7 +149,42 @@ impl Loader {
         let src = self.sources.get(id).clone();
         let mut ended = false;
         let mut after_end = false;
-        for p in &parsed {
+        // After a broken `simulate` block classic reads `;` as the end of a command. In the main
+        // file the end of input is then no end of command: bison's default reductions still
+        // apply the last command, then it logs a syntax error — unless it is still recovering
+        // from the previous error (fewer than 3 tokens shifted since), when it logs nothing.
+        let unterminated = match (lexed.sim_broken, self.stack.len()) {
+            (Some(_), 1) => parsed.iter().position(|p| p.last + 1 == lexed.tokens.len() && p.first < p.last),
+            _ => None,
+        };
+        for (pi, p) in parsed.iter().enumerate() {
+            if Some(pi) == unterminated {
+                let prev_failed = pi > 0 && parsed[pi - 1].fail.is_some();
+                match &p.fail {
+                    None => {
+                        let s = lexed.tokens[p.last - 1].span;
+                        self.diags.push(
+                            Diagnostic::new(Code::Ntp009, s, "after the broken `simulate` block no `;` ends this command: ntpd applies it, then logs a syntax error at the end of the file")
+                                .label("end of file inside a command")
+                                .help("ntpd's scanner stays in `simulate` mode (newlines are spaces, `;` ends a command) for the rest of the file; fix or remove the `simulate` block")
+                                .ntpd(Phase::Parse, "syntax error"),
+                        );
+                    }
+                    Some(f) => {
+                        let mut diag = syntax_diagnostic(&src, &lexed.tokens, p, d);
+                        if prev_failed && f.at < p.first + 2 {
+                            diag.ntpd_phase = None;
+                            diag.ntpd_log = None;
+                            diag.help = diag.help.map(|h| format!("{h}; ntpd, still recovering from the previous error, logs nothing"));
+                        }
+                        self.diags.push(diag);
+                    }
+                }
+                if let Some(cmd) = &p.cmd {
+                    self.apply(cmd.clone(), &src, path.as_deref());
+                }
+                continue;
+            }
             if let Some(_f) = &p.fail {
                 let diag = syntax_diagnostic(&src, &lexed.tokens, p, d);
                 self.diags.push(diag);
@@ -290,7 +325,7 @@ impl Loader {
             }
             return;
         }
-        match std::fs::read(&resolved) {
+        match read_include(&resolved) {
             Ok(bytes) => {
                 self.config.includes.push(Include { path: p.clone(), span });
                 self.run_file(p.value.clone(), Some(resolved), &bytes);
@@ -325,11 +360,29 @@ impl Loader {
             }
             if p.is_dir() {
                 self.read_dir_confs(&p);
-            } else if let Ok(bytes) = std::fs::read(&p) {
+            } else if let Ok(bytes) = read_include(&p) {
                 self.run_file(p.display().to_string(), Some(p.clone()), &bytes);
             }
         }
     }
+}
+
+/// At most this much is read from an included file that is not a regular file (a device or a
+/// FIFO: `includefile /dev/zero` must not read forever; ntpd itself stops at the first NUL).
+pub const MAX_SPECIAL_INCLUDE: u64 = 1 << 20;
+
+fn read_include(p: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let f = std::fs::File::open(p)?;
+    let regular = f.metadata().map(|m| m.is_file()).unwrap_or(false);
+    let mut bytes = Vec::new();
+    if regular {
+        let mut f = f;
+        f.read_to_end(&mut bytes)?;
+    } else {
+        f.take(MAX_SPECIAL_INCLUDE).read_to_end(&mut bytes)?;
+    }
+    Ok(bytes)
 }
 
 fn canonical(p: &Path) -> PathBuf {

@@ -1072,13 +1072,75 @@ impl<'a> P<'a> {
                 (Cmd::Nts(v), NTS_S)
             }
             K::Simulate => {
-                // ntpdsim's `simulate { ... }` block: ntpd itself never uses it. It is not
-                // reproduced; the directive is reported as an error at its first token.
-                return self.fail(Expected::Special('{'), Some("simulate"));
+                // ntpdsim's `simulate { ... }` block: parsed, then ignored by ntpd. Inside it the
+                // scanner ends statements at `;` (see the lexer), so its Eoc tokens are `;`.
+                self.simulate()?;
+                (Cmd::Empty, NONE)
             }
             _ => return self.fail(Expected::Keywords(cmds, true), None),
         };
         Ok(r)
+    }
+
+    /// The `;` that ends a statement inside `simulate`.
+    fn sim_end(&mut self) -> R<()> {
+        if self.i < self.t.len() && self.t[self.i].kind == TokKind::Eoc {
+            self.i += 1;
+            return Ok(());
+        }
+        self.fail(Expected::Special(';'), Some("simulate"))
+    }
+
+    /// `KW = NUMBER ;` for one of `list`; `Ok(false)` when the next token is not in `list`.
+    fn sim_stmt(&mut self, list: &'static [&'static str]) -> R<bool> {
+        if self.word_in(list).is_none() {
+            return Ok(false);
+        }
+        self.i += 1;
+        self.special('=', "simulate")?;
+        self.number("simulate")?;
+        self.sim_end()?;
+        Ok(true)
+    }
+
+    /// `'{' (INIT = NUM ;)+ (server = ADDR '{' server_offset = NUM ; (duration = NUM '{' (ACT =
+    /// NUM ;)+ '}')+ '}')+ '}'` (classic `ntp_parser.y`, `simulate_command`).
+    fn simulate(&mut self) -> R<()> {
+        const INIT: &[&str] = &["simulation_duration", "beep_delay"];
+        const ACT: &[&str] = &["freq_offset", "wander", "jitter", "prop_delay", "proc_delay"];
+        self.special('{', "simulate")?;
+        if !self.sim_stmt(INIT)? {
+            return self.fail(Expected::Keywords(INIT, false), Some("simulate"));
+        }
+        while self.sim_stmt(INIT)? {}
+        if !self.is(Kw::Server) {
+            return self.fail(Expected::Keywords(&["simulation_duration", "beep_delay", "server"], false), Some("simulate"));
+        }
+        while self.is(Kw::Server) {
+            self.i += 1;
+            self.special('=', "simulate")?;
+            self.address("simulate")?;
+            self.special('{', "simulate")?;
+            if !self.sim_stmt(&["server_offset"])? {
+                return self.fail(Expected::Keywords(&["server_offset"], false), Some("simulate"));
+            }
+            if !self.is(Kw::Duration) {
+                return self.fail(Expected::Keywords(&["duration"], false), Some("simulate"));
+            }
+            while self.is(Kw::Duration) {
+                self.i += 1;
+                self.special('=', "simulate")?;
+                self.number("simulate")?;
+                self.special('{', "simulate")?;
+                if !self.sim_stmt(ACT)? {
+                    return self.fail(Expected::Keywords(ACT, false), Some("simulate"));
+                }
+                while self.sim_stmt(ACT)? {}
+                self.special('}', "simulate")?;
+            }
+            self.special('}', "simulate")?;
+        }
+        self.special('}', "simulate")
     }
 
     fn var(&self, name: &str, value: Value, start: Span) -> Cmd {

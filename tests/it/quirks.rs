@@ -203,3 +203,14 @@ fn shared_centos_example() {
         l.diagnostics.iter().filter(|d| d.code == Code::Ntp002).map(|d| l.sources.get(d.span.file).line_col(d.span.start).0).collect();
     assert_eq!(lines, vec![10, 11, 12]);
 }
+
+/// `includefile /dev/zero`: ntpd stops at the first NUL; we must not read forever either.
+#[test]
+fn includefile_of_a_device_is_bounded() {
+    for d in [Classic, Ntpsec] {
+        let l = parse("tos ceiling 3\nincludefile /dev/zero\ntos floor 1\n", d);
+        assert!(l.stopped, "a NUL ends all input");
+        assert_eq!(l.config.tos.len(), 1);
+        assert!(l.diagnostics.iter().any(|x| x.code == Code::Ntp009));
+    }
+}

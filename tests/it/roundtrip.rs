@@ -153,6 +153,15 @@ const VOCAB: &[&str] = &[
     "nts",
     "end",
     "simulate",
+    "simulation_duration",
+    "beep_delay",
+    "server_offset",
+    "duration",
+    "jitter",
+    "epeer",
+    "abbrev",
+    "=syncall",
+    "+bogus",
     "tick",
     "nonvolatile",
     "dscp",
@@ -755,4 +764,33 @@ fn print_ntpsec_quoting() {
     let text = "server 192.0.2.1 ca \"10\" aead 10 path /dev/x\nrestrict \"default\" \n";
     let want = "server 192.0.2.1 ca \"10\" aead 10 path /dev/x\nrestrict \"default\"\n";
     assert_eq!(printed(text, Dialect::Ntpsec), want);
+}
+
+/// The fuzz target's seeds and crash regressions (`testdata/fuzz/`, see `fuzz/`) under the same
+/// checks as the property tests, in both dialects.
+#[test]
+fn fuzz_inputs_hold() {
+    let dir = util::root().join("testdata").join("fuzz");
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).expect("testdata/fuzz exists").flatten() {
+        let bytes = std::fs::read(e.path()).unwrap();
+        n += 1;
+        for d in DIALECTS {
+            let l = ntpcheck::config::load::load_bytes(
+                "fuzz.conf",
+                &bytes,
+                &ntpcheck::config::load::LoadOptions { dialect: d, no_conf_dir: true, ..Default::default() },
+            );
+            if let Err(e) = check_spans(&l) {
+                panic!("{}: {e}", e_path(&dir, &bytes));
+            }
+            let _ = ntpcheck::config::saveconfig::saveconfig(&l.config);
+            let _ = print(&l.config);
+        }
+    }
+    assert!(n >= 5, "expected fuzz seeds in testdata/fuzz, found {n}");
+}
+
+fn e_path(dir: &std::path::Path, bytes: &[u8]) -> String {
+    format!("{} input of {} bytes", dir.display(), bytes.len())
 }

@@ -1,4 +1,4 @@
-//! Snapshot tests of what a user sees: for every file of `testdata/{valid,invalid,examples,fuzz}`
+//! Snapshot tests of what a user sees: for every file of `testdata/{valid,invalid,examples}`
 //! and both dialects, the diagnostics as JSON (the `check --format json` schema) and as
 //! miette's human rendering (no colour, 100 columns, no links). Snapshots live in
 //! `tests/it/snapshots/`; review changes with `cargo insta review`.
