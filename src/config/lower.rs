@@ -504,13 +504,9 @@ fn legacy_ipv4(a: &Address, diags: &mut Vec<Diagnostic>) {
 /// Span of the address text alone (without a `-4`/`-6` qualifier), when it can be told.
 fn bare_span(a: &Address) -> Option<Span> {
     let len = a.span.end - a.span.start;
-    if len == a.text.len() {
-        Some(a.span)
-    } else if a.family.is_some() && len > a.text.len() {
-        Some(Span::new(a.span.file, a.span.end - a.text.len(), a.span.end))
-    } else {
-        None
-    }
+    // With a `-4`/`-6` qualifier the span starts at the qualifier; without the source text the
+    // address part cannot be told safely, so no edit is offered then.
+    if len == a.text.len() && a.family.is_none() { Some(a.span) } else { None }
 }
 
 fn mask_bits(m: IpAddr) -> (u128, u32) {
@@ -939,14 +935,16 @@ fn semantic(cfg: &Config, diags: &mut Vec<Diagnostic>) {
                     None => "items are CLASS+TYPE (clock, peer, sync, sys × all, info, events, status, statistics) or allall/allinfo/allevents/allstatus/allstatistics".into(),
                 })
                 .ntpd(Phase::Config, format!("logconfig: '{}' not recognized - ignored", item.item));
-            if sugg.len() == 1 {
-                let op_len = item.span.end - item.span.start - item.item.len();
+            // The item's text, when the token is exactly `[op]item` (no quotes, no dropped bytes).
+            let item_span = match item.span.end - item.span.start {
+                n if n == item.item.len() => Some(item.span),
+                n if n == item.item.len() + 1 => Some(Span::new(item.span.file, item.span.start + 1, item.span.end)),
+                _ => None,
+            };
+            if let (1, Some(span)) = (sugg.len(), item_span) {
                 dg = dg.fix(Fix {
                     description: format!("replace with `{}`", sugg[0]),
-                    edits: vec![Edit {
-                        span: Span::new(item.span.file, item.span.start + op_len, item.span.end),
-                        replacement: sugg[0].to_string(),
-                    }],
+                    edits: vec![Edit { span, replacement: sugg[0].to_string() }],
                     safety: Safety::Safe,
                 });
             }
