@@ -214,3 +214,44 @@ fn includefile_of_a_device_is_bounded() {
         assert!(l.diagnostics.iter().any(|x| x.code == Code::Ntp009));
     }
 }
+
+/// Include paths per dialect (reference §2.6, peers.md §5.10) and NTPsec's `ntp.d`, as both
+/// daemons read this tree (checked with ../shared/tools/oracle/ntpd-oracle.sh, both --impl):
+/// classic resolves `inc2.conf` against its working directory and reads a directory include as
+/// empty; NTPsec resolves against the including file's directory, reads a directory's `*.conf`
+/// in descending name order, then `ntp.d/*.conf`.
+#[test]
+fn include_paths_per_dialect() {
+    use ntpcheck::config::load::{LoadOptions, load_path};
+    let dir = std::env::temp_dir().join(format!("ntpcheck-incpaths-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for d in ["sub", "incdir", "ntp.d"] {
+        std::fs::create_dir_all(dir.join(d)).unwrap();
+    }
+    for (p, t) in [
+        ("ntp.conf", "includefile sub/inc.conf\nincludefile incdir\n"),
+        ("sub/inc.conf", "includefile inc2.conf\n"),
+        ("sub/inc2.conf", "tos ceiling 30\n"),
+        ("inc2.conf", "tos ceiling 20\n"),
+        ("incdir/a.conf", "peer 192.0.2.1\n"),
+        ("incdir/b.conf", "peer 192.0.2.2\n"),
+        ("incdir/c.txt", "peer 192.0.2.3\n"),
+        ("ntp.d/z.conf", "peer 192.0.2.9\n"),
+    ] {
+        std::fs::write(dir.join(p), t).unwrap();
+    }
+    let main = dir.join("ntp.conf");
+    let c = load_path(&main, &LoadOptions { dialect: Classic, classic_cwd: Some(dir.clone()), no_conf_dir: false }).unwrap();
+    assert_eq!(saveconfig(&c.config), "tos ceiling 20\n");
+    let logs: Vec<_> = c.diagnostics.iter().filter_map(|d| d.ntpd_log.clone()).collect();
+    assert_eq!(logs, vec!["Using maximum tos ceiling 15, 20 requested"]);
+    let s = load_path(&main, &LoadOptions { dialect: Ntpsec, classic_cwd: None, no_conf_dir: false }).unwrap();
+    let peers: Vec<_> = s.config.associations.iter().map(|a| a.address.text.as_str()).collect();
+    assert_eq!(peers, vec!["192.0.2.2", "192.0.2.1", "192.0.2.9"]);
+    assert_eq!(s.config.tos[0].value, Value::Number(30.0));
+    // Classic started by init/systemd has `/` as its working directory: the include is missing.
+    let c = load_path(&main, &LoadOptions { dialect: Classic, classic_cwd: Some("/".into()), no_conf_dir: false }).unwrap();
+    assert!(c.config.tos.is_empty());
+    assert!(c.diagnostics.iter().any(|d| d.code == Code::Ntp328 && d.message.contains("sub/inc.conf")));
+    std::fs::remove_dir_all(&dir).ok();
+}

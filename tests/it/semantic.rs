@@ -18,6 +18,10 @@ use crate::util::{known_differences, parse, root, shared};
 #[path = "snapshots.rs"]
 mod snapshots;
 
+/// Golden tests of the classic-vs-NTPsec differences (kept in its own file).
+#[path = "dialects.rs"]
+mod dialects;
+
 /// The messages compared: the configuration-time ones ntpcheck models.
 const KINDS: &[&str] = &[
     "does nothing without",
