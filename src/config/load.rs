@@ -70,6 +70,11 @@ struct Loader {
     stopped: bool,
     stack: Vec<PathBuf>,
     cycle_reported: Vec<Span>,
+    /// Set while following an `includefile` whose line has a syntax error after the path: ntpd
+    /// has already opened the file when it meets the bad token, and its error recovery then
+    /// discards tokens up to the next end of command, which is the end of the included file's
+    /// first line.
+    swallow_first_line: Option<Span>,
 }
 
 /// Load a configuration file from disk.
@@ -107,6 +112,7 @@ impl Loader {
             stopped: false,
             stack: Vec::new(),
             cycle_reported: Vec::new(),
+            swallow_first_line: None,
         }
     }
 
@@ -132,7 +138,22 @@ impl Loader {
         let src = SourceFile::new(name, bytes);
         let id = self.sources.add(src);
         let text = self.sources.get(id).text.clone();
-        let lexed = lex(id, &text, d);
+        let mut lexed = lex(id, &text, d);
+        if let Some(bad) = self.swallow_first_line.take() {
+            let k = lexed.tokens.iter().position(|t| t.kind == super::lexer::TokKind::Eoc).unwrap_or(lexed.tokens.len());
+            if k > 0 {
+                let s = Span::new(id, lexed.tokens[0].span.start, lexed.tokens[k - 1].span.end);
+                let (bl, bc) = self.sources.get(bad.file).line_col(bad.start);
+                self.diags.push(
+                    Diagnostic::new(Code::Ntp010, s, format!("ntpd skips this line: it is still recovering from the syntax error on the `includefile` line ({}:{}:{})", self.sources.get(bad.file).name, bl, bc + 1))
+                        .label("skipped by ntpd")
+                        .effect(DaemonEffect::LineIgnored)
+                        .help("ntpd opens the included file before it sees the bad token after the path; its error recovery then discards tokens up to the next end of command, which is the end of this line; ntpd logs the error as line 0 of this file")
+                        .ntpd(Phase::Parse, "syntax error"),
+                );
+            }
+            lexed.tokens.drain(..(k + 1).min(lexed.tokens.len()));
+        }
         for s in &lexed.non_ascii {
             self.diags.push(Diagnostic::new(Code::Ntp005, *s, "bytes above 0x7F are dropped by ntpd").label("dropped").help(
                 "ntpd reads only 7-bit ASCII: these bytes vanish without splitting the word they are in; move prose into a `#` comment",
@@ -189,25 +210,32 @@ impl Loader {
                 let diag = syntax_diagnostic(&src, &lexed.tokens, p, d);
                 self.diags.push(diag);
             }
-            for m in &p.messages {
-                let (code, effect) = match m.kind {
-                    ActionKind::NotBoolean => (Code::Ntp115, DaemonEffect::None),
-                    ActionKind::FudgeStratum => (Code::Ntp115, DaemonEffect::PartiallyApplied),
-                    ActionKind::Pollskew => (Code::Ntp123, DaemonEffect::PartiallyApplied),
-                    ActionKind::Ippeerlimit => (Code::Ntp121, DaemonEffect::None),
-                    ActionKind::LeapSmear => (Code::Ntp122, DaemonEffect::LineIgnored),
-                };
-                let sev = if code == Code::Ntp121 || m.kind == ActionKind::NotBoolean { Severity::Warning } else { Severity::Error };
-                let phase = if m.kind == ActionKind::Ippeerlimit { Phase::Config } else { Phase::Parse };
-                self.diags
-                    .push(Diagnostic::new(code, m.span, m.message.clone()).severity(sev).effect(effect).ntpd(phase, m.message.clone()));
-            }
+            self.action_messages(p);
             if let Some(cmd) = &p.cmd {
                 if matches!(cmd, Cmd::End(_)) {
                     ended = true;
                     after_end = lexed.tokens[(p.last + 1).min(lexed.tokens.len())..].iter().any(|t| t.kind != super::lexer::TokKind::Eoc);
                 }
+                let trailing = match (cmd, &p.fail) {
+                    (Cmd::Include(..), Some(f)) if f.at < p.last => Some(f.at),
+                    _ => None,
+                };
+                if let Some(at) = trailing {
+                    let bad = lexed.tokens[at].span;
+                    self.swallow_first_line = Some(bad);
+                    if let Some(dg) = self.diags.iter_mut().rev().find(|x| x.span == bad) {
+                        dg.help = Some(
+                            "ntpd has already opened the included file when it meets this token: it skips the included file's first line (error recovery), reads the rest of it, then reads on after this token; it logs the error as line 0 of the included file"
+                                .into(),
+                        );
+                    }
+                }
                 self.apply(cmd.clone(), &src, path.as_deref());
+                self.swallow_first_line = None;
+                if let Some(at) = trailing {
+                    // Back in this file, ntpd reads on right after the bad token.
+                    self.run_tail(&lexed.tokens[at + 1..=p.last], &src, path.as_deref());
+                }
             }
             if self.stopped {
                 break;
@@ -264,6 +292,40 @@ impl Loader {
         }
         if path.is_some() {
             self.stack.pop();
+        }
+    }
+
+    /// The messages ntpd logs from inside grammar actions (the line is still applied).
+    fn action_messages(&mut self, p: &super::parser::Parsed) {
+        for m in &p.messages {
+            let (code, effect) = match m.kind {
+                ActionKind::NotBoolean => (Code::Ntp115, DaemonEffect::None),
+                ActionKind::FudgeStratum => (Code::Ntp115, DaemonEffect::PartiallyApplied),
+                ActionKind::Pollskew => (Code::Ntp123, DaemonEffect::PartiallyApplied),
+                ActionKind::Ippeerlimit => (Code::Ntp121, DaemonEffect::None),
+                ActionKind::LeapSmear => (Code::Ntp122, DaemonEffect::LineIgnored),
+            };
+            let sev = if code == Code::Ntp121 || m.kind == ActionKind::NotBoolean { Severity::Warning } else { Severity::Error };
+            let phase = if m.kind == ActionKind::Ippeerlimit { Phase::Config } else { Phase::Parse };
+            self.diags.push(Diagnostic::new(code, m.span, m.message.clone()).severity(sev).effect(effect).ntpd(phase, m.message.clone()));
+        }
+    }
+
+    /// Parse and apply a stretch of tokens (the rest of an `includefile` line after a bad
+    /// token, which ntpd reads after the included file).
+    fn run_tail(&mut self, toks: &[super::lexer::Token], src: &SourceFile, path: Option<&Path>) {
+        let d = self.opts.dialect;
+        for p in parse_tokens(toks, d) {
+            if p.fail.is_some() {
+                self.diags.push(syntax_diagnostic(src, toks, &p, d));
+            }
+            self.action_messages(&p);
+            if let Some(cmd) = p.cmd {
+                self.apply(cmd, src, path);
+            }
+            if self.stopped {
+                break;
+            }
         }
     }
 

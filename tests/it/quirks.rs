@@ -255,3 +255,34 @@ fn include_paths_per_dialect() {
     assert!(c.diagnostics.iter().any(|d| d.code == Code::Ntp328 && d.message.contains("sub/inc.conf")));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `includefile PATH` followed by a bad token (reference §2.6 grammar quirk): ntpd has already
+/// opened PATH when it meets the token, so its error recovery swallows PATH's first line; the
+/// rest of the including line is read after PATH. Both daemons, as checked with the oracles
+/// (NTPsec: peers 192.0.2.2 and 192.0.2.9 only, `tos ceiling 40` clamped after the include):
+/// classic dump `tos ceiling 4 / server 192.0.2.2 / server 192.0.2.9`, error at `inc.conf:0:0`.
+#[test]
+fn includefile_followed_by_a_bad_token() {
+    use ntpcheck::config::load::{LoadOptions, load_path};
+    let dir = std::env::temp_dir().join(format!("ntpcheck-incbad-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("ntp.conf"), "includefile inc.conf bogus tos ceiling 4\nserver 192.0.2.9\n").unwrap();
+    std::fs::write(dir.join("inc.conf"), "server 192.0.2.1\nserver 192.0.2.2\n").unwrap();
+    for d in [Classic, Ntpsec] {
+        let l = load_path(&dir.join("ntp.conf"), &LoadOptions { dialect: d, classic_cwd: Some(dir.clone()), no_conf_dir: true }).unwrap();
+        let peers: Vec<_> = l.config.associations.iter().map(|a| a.address.text.as_str()).collect();
+        assert_eq!(peers, vec!["192.0.2.2", "192.0.2.9"], "{d:?}");
+        assert_eq!(l.config.tos.len(), 1);
+        let files: Vec<(u32, Code)> = l.diagnostics.iter().map(|x| (x.span.file.0, x.code)).collect();
+        assert_eq!(files, vec![(0, Code::Ntp001), (1, Code::Ntp010)], "{d:?}");
+        if d == Classic {
+            assert_eq!(saveconfig(&l.config), "tos ceiling 4\nserver 192.0.2.2\nserver 192.0.2.9\n");
+        }
+    }
+    // Without a bad token nothing is skipped.
+    std::fs::write(dir.join("ntp.conf"), "includefile inc.conf tos ceiling 4\n").unwrap();
+    let l = load_path(&dir.join("ntp.conf"), &LoadOptions { dialect: Classic, classic_cwd: Some(dir.clone()), no_conf_dir: true }).unwrap();
+    assert_eq!(l.config.associations.len(), 2);
+    std::fs::remove_dir_all(&dir).ok();
+}
