@@ -597,7 +597,8 @@ fn restrict_masks(r: &RestrictEntry, d: Dialect, diags: &mut Vec<Diagnostic>) {
             let suggestion = match ip {
                 IpAddr::V4(v4) => {
                     let o = v4.octets();
-                    if o[3] != 0 {
+                    // 127.127.t.0 is unit 0 of a reference clock, a host by design.
+                    if o[3] != 0 || refclock_address(text).is_some() {
                         return;
                     }
                     let zeros = o.iter().rev().take_while(|b| **b == 0).count();
@@ -895,7 +896,8 @@ fn semantic(cfg: &Config, diags: &mut Vec<Diagnostic>) {
     }
 
     // --- disable monitor (NTP119).
-    let limited_anywhere = cfg.restricts.iter().any(|r| r.action == RestrictAction::Restrict && r.has_flag("limited"))
+    let user_limited = cfg.restricts.iter().any(|r| r.action == RestrictAction::Restrict && r.has_flag("limited"));
+    let limited_anywhere = user_limited
         || (d == Dialect::Ntpsec
             && !cfg.restricts.iter().any(|r| {
                 r.action == RestrictAction::Unrestrict && matches!(r.target, RestrictTarget::Default { .. }) && r.has_flag("limited")
@@ -907,7 +909,15 @@ fn semantic(cfg: &Config, diags: &mut Vec<Diagnostic>) {
                 Dialect::Ntpsec => "'monitor' cannot be disabled while 'limited' is enabled",
             };
             diags.push(
-                Diagnostic::new(Code::Ntp119, f.span, "`disable monitor` has no effect while a restrict entry uses `limited`: ntpd keeps monitoring on")
+                Diagnostic::new(
+                    Code::Ntp119,
+                    f.span,
+                    if user_limited {
+                        "`disable monitor` has no effect while a restrict entry uses `limited`: ntpd keeps monitoring on"
+                    } else {
+                        "`disable monitor` has no effect: NTPsec's default restriction has `limited` built in, so ntpd keeps monitoring on"
+                    },
+                )
                     .label("ignored")
                     .help(if classic {
                         "rate limiting needs the monitor (MRU list); `disable monitor` was the old monlist mitigation and is not needed since 4.2.7p26: remove it"

@@ -216,6 +216,8 @@ fn ntp107_to_ntp110_addresses() {
     let v = with("restrict 10.1.0.0 nomodify\n", Classic, Code::Ntp109);
     assert_eq!(v[0].fix.as_ref().unwrap().edits[0].replacement, " mask 255.255.0.0");
     assert!(with("restrict 10.1.0.1 nomodify\n", Classic, Code::Ntp109).is_empty());
+    // A reference clock's unit 0 (127.127.1.0) is a host address by design.
+    assert!(with("restrict 127.127.1.0\n", Classic, Code::Ntp109).is_empty());
     assert_eq!(with("restrict 2001:db8:: nomodify\n", Ntpsec, Code::Ntp109).len(), 1);
     assert!(with("restrict 2001:db8::/32 nomodify\n", Ntpsec, Code::Ntp109).is_empty());
     for (text, means) in [
