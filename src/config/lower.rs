@@ -477,7 +477,9 @@ pub fn inet_aton(text: &str) -> Option<Ipv4Addr> {
 /// still reads as an IPv4 address (a different one than it seems).
 fn legacy_ipv4(a: &Address, diags: &mut Vec<Diagnostic>) {
     let t = &a.text;
-    if !t.bytes().any(|c| c.is_ascii_digit())
+    // With `-6` the resolver looks for IPv6 only: no IPv4 reading at all.
+    if a.family == Some(Family::Ipv6)
+        || !t.bytes().any(|c| c.is_ascii_digit())
         || !t.bytes().all(|c| c.is_ascii_hexdigit() || c == b'.' || c == b'x' || c == b'X')
         || t.parse::<Ipv4Addr>().is_ok()
     {
@@ -926,6 +928,33 @@ fn semantic(cfg: &Config, diags: &mut Vec<Diagnostic>) {
                     })
                     .ntpd(Phase::Config, log),
             );
+        }
+    }
+
+    // --- pollskewlist `default` bounds (NTP123): copied to every poll 3..17 and cut to half
+    // the poll interval there (classic `attrtopsl`); the last `default` item counts.
+    if let Some(def) = cfg.pollskewlist.iter().rev().find(|p| p.poll.is_none()) {
+        if def.early != 0 || def.late != 0 {
+            for (what, v) in [("lower", def.early as u16 as u32), ("upper", def.late as u16 as u32)] {
+                let logs: Vec<String> = (3..=17u32)
+                    .filter(|p| v > 1 << (p - 1))
+                    .map(|p| format!("pollskewlist {p} {what} bound reduced from {v} to {}", 1u32 << (p - 1)))
+                    .collect();
+                if let (Some(first), Some(last)) = (logs.first(), logs.last()) {
+                    let polls = logs.len();
+                    diags.push(
+                        Diagnostic::new(
+                            Code::Ntp123,
+                            def.span,
+                            format!("the default {what} skew {v} exceeds half the poll interval for {polls} poll value(s): ntpd reduces it there"),
+                        )
+                        .severity(Severity::Warning)
+                        .label("reduced for short polls")
+                        .help("a skew must stay below 2^(poll-1) seconds; ntpd logs one line per poll value")
+                        .ntpd(Phase::Config, if polls > 1 { format!("{first} … {last}") } else { first.clone() }),
+                    );
+                }
+            }
         }
     }
 

@@ -290,3 +290,16 @@ fn ntp122_items() {
     assert_eq!(with("ttl 1 2 3 4 5 6 7 8 9 10\n", Classic, Code::Ntp122).len(), 2);
     assert_eq!(with("ttl 300\n", Classic, Code::Ntp122).len(), 1);
 }
+
+#[test]
+fn ntp123_pollskewlist_default_bounds() {
+    // Classic: `pollskewlist 3 … 7 lower bound reduced from 100 to 4 … 64` (oracle, run mode).
+    let v = with("pollskewlist 4 1|2 default 100|3\n", Classic, Code::Ntp123);
+    assert_eq!(v.len(), 1);
+    assert!(v[0].message.contains("5 poll value(s)"));
+    assert_eq!(
+        v[0].ntpd_log.as_deref(),
+        Some("pollskewlist 3 lower bound reduced from 100 to 4 … pollskewlist 7 lower bound reduced from 100 to 64")
+    );
+    assert!(with("pollskewlist default 4|4\n", Classic, Code::Ntp123).is_empty());
+}
