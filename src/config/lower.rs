@@ -328,6 +328,7 @@ pub const CLASSIC_TYPES: &[u8] = &[
 pub fn check(cfg: &Config, diags: &mut Vec<Diagnostic>) {
     semantic(cfg, diags);
     let d = cfg.dialect;
+    let mut fatal_seen = diags.iter().any(|x| x.code == Code::Ntp120);
     for f in &cfg.fudges {
         if refclock_address(&f.address.text).is_none() {
             let numeric = numeric_address(&f.address.text).is_some();
@@ -352,7 +353,7 @@ pub fn check(cfg: &Config, diags: &mut Vec<Diagnostic>) {
         if a.kind == AssociationKind::Refclock {
             let name = a.address.text.to_ascii_lowercase();
             // NTPsec exits at the first unknown driver: later lines are never read.
-            if !NTPSEC_DRIVERS.contains(&name.as_str()) && !diags.iter().any(|x| x.code == Code::Ntp120) {
+            if !NTPSEC_DRIVERS.contains(&name.as_str()) && !fatal_seen {
                 diags.push(
                     Diagnostic::new(
                         Code::Ntp120,
@@ -364,6 +365,7 @@ pub fn check(cfg: &Config, diags: &mut Vec<Diagnostic>) {
                     .help(format!("Debian's NTPsec has the drivers {}", NTPSEC_DRIVERS.join(", ")))
                     .ntpd(Phase::Parse, format!("Unknown driver name {}", a.address.text)),
                 );
+                fatal_seen = true;
             }
             continue;
         }
@@ -700,6 +702,8 @@ fn semantic(cfg: &Config, diags: &mut Vec<Diagnostic>) {
     let classic = d == Dialect::Classic;
 
     // --- restrict: kod without limited (NTP101), masks (NTP107-109), classic `epeer` (NTP120).
+    let limited_keys: std::collections::HashSet<String> =
+        cfg.restricts.iter().filter(|o| o.action == RestrictAction::Restrict && o.has_flag("limited")).map(restrict_key).collect();
     for r in &cfg.restricts {
         restrict_masks(r, d, diags);
         if r.action != RestrictAction::Restrict {
@@ -713,9 +717,7 @@ fn semantic(cfg: &Config, diags: &mut Vec<Diagnostic>) {
                 Dialect::Classic => format!("restrict {w}: 'kod' does nothing without 'limited'."),
                 Dialect::Ntpsec => format!("restrict {w}: KOD does nothing without LIMITED."),
             };
-            let key = restrict_key(r);
-            let merged =
-                cfg.restricts.iter().any(|o| o.action == RestrictAction::Restrict && restrict_key(o) == key && o.has_flag("limited"));
+            let merged = limited_keys.contains(&restrict_key(r));
             let builtin = d == Dialect::Ntpsec && matches!(r.target, RestrictTarget::Default { .. });
             let mut dg = Diagnostic::new(
                 Code::Ntp101,
@@ -782,14 +784,20 @@ fn semantic(cfg: &Config, diags: &mut Vec<Diagnostic>) {
 
     // --- keys (NTP102, NTP103).
     let trusted = cfg.auth.effective_trustedkeys(d);
-    let is_trusted = |k: i64| {
-        trusted.iter().any(|t| match t {
-            TrustedKeyItem::Key { id, .. } => (1..=65535).contains(id) && *id as i64 == k,
-            TrustedKeyItem::Range { first, last, .. } => {
-                1 <= *first && first <= last && *last <= 65535 && (*first as i64..=*last as i64).contains(&k)
+    let mut trusted_ids = std::collections::HashSet::new();
+    let mut trusted_ranges = Vec::new();
+    for t in &trusted {
+        match t {
+            TrustedKeyItem::Key { id, .. } if (1..=65535).contains(id) => {
+                trusted_ids.insert(*id as i64);
             }
-        })
-    };
+            TrustedKeyItem::Range { first, last, .. } if 1 <= *first && first <= last && *last <= 65535 => {
+                trusted_ranges.push(*first as i64..=*last as i64);
+            }
+            _ => {}
+        }
+    }
+    let is_trusted = |k: i64| trusted_ids.contains(&k) || trusted_ranges.iter().any(|r| r.contains(&k));
     let mut uses: Vec<(i64, Span, String)> = Vec::new();
     for a in &cfg.associations {
         if refclock_address(&a.address.text).is_some() || a.kind == AssociationKind::Refclock {
@@ -933,27 +941,29 @@ fn semantic(cfg: &Config, diags: &mut Vec<Diagnostic>) {
 
     // --- pollskewlist `default` bounds (NTP123): copied to every poll 3..17 and cut to half
     // the poll interval there (classic `attrtopsl`); the last `default` item counts.
-    if let Some(def) = cfg.pollskewlist.iter().rev().find(|p| p.poll.is_none()) {
-        if def.early != 0 || def.late != 0 {
-            for (what, v) in [("lower", def.early as u16 as u32), ("upper", def.late as u16 as u32)] {
-                let logs: Vec<String> = (3..=17u32)
-                    .filter(|p| v > 1 << (p - 1))
-                    .map(|p| format!("pollskewlist {p} {what} bound reduced from {v} to {}", 1u32 << (p - 1)))
-                    .collect();
-                if let (Some(first), Some(last)) = (logs.first(), logs.last()) {
-                    let polls = logs.len();
-                    diags.push(
-                        Diagnostic::new(
-                            Code::Ntp123,
-                            def.span,
-                            format!("the default {what} skew {v} exceeds half the poll interval for {polls} poll value(s): ntpd reduces it there"),
-                        )
-                        .severity(Severity::Warning)
-                        .label("reduced for short polls")
-                        .help("a skew must stay below 2^(poll-1) seconds; ntpd logs one line per poll value")
-                        .ntpd(Phase::Config, if polls > 1 { format!("{first} … {last}") } else { first.clone() }),
-                    );
-                }
+    if let Some(def) = cfg.pollskewlist.iter().rev().find(|p| p.poll.is_none())
+        && (def.early != 0 || def.late != 0)
+    {
+        for (what, v) in [("lower", def.early as u16 as u32), ("upper", def.late as u16 as u32)] {
+            let logs: Vec<String> = (3..=17u32)
+                .filter(|p| v > 1 << (p - 1))
+                .map(|p| format!("pollskewlist {p} {what} bound reduced from {v} to {}", 1u32 << (p - 1)))
+                .collect();
+            if let (Some(first), Some(last)) = (logs.first(), logs.last()) {
+                let polls = logs.len();
+                diags.push(
+                    Diagnostic::new(
+                        Code::Ntp123,
+                        def.span,
+                        format!(
+                            "the default {what} skew {v} exceeds half the poll interval for {polls} poll value(s): ntpd reduces it there"
+                        ),
+                    )
+                    .severity(Severity::Warning)
+                    .label("reduced for short polls")
+                    .help("a skew must stay below 2^(poll-1) seconds; ntpd logs one line per poll value")
+                    .ntpd(Phase::Config, if polls > 1 { format!("{first} … {last}") } else { first.clone() }),
+                );
             }
         }
     }

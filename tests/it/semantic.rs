@@ -303,3 +303,28 @@ fn ntp123_pollskewlist_default_bounds() {
     );
     assert!(with("pollskewlist default 4|4\n", Classic, Code::Ntp123).is_empty());
 }
+
+/// Many lines of the kinds the whole-model checks pair up (40 000 `restrict … kod`, 20 000 keyed
+/// servers): every one is checked. (A pairwise merge check once made this take minutes; no
+/// timing is asserted here, the test suite's run time shows it.)
+#[test]
+fn semantic_checks_on_many_lines() {
+    let mut text = String::new();
+    for i in 0..40_000 {
+        text.push_str(&format!("restrict 10.{}.{}.0 mask 255.255.255.0 kod\n", i / 250, i % 250));
+    }
+    for i in 0..20_000 {
+        text.push_str(&format!("server 192.0.{}.{} key {}\ntrustedkey {}\n", i / 250, i % 250, i + 1, i + 1));
+    }
+    text.push_str("restrict 10.0.0.0 mask 255.255.255.0 limited\n");
+    for d in [Classic, Ntpsec] {
+        let l = parse(&text, d);
+        let kod: Vec<_> = l.diagnostics.iter().filter(|x| x.code == Code::Ntp101).collect();
+        assert_eq!(kod.len(), 40_000);
+        // Only the entry another line adds `limited` to is merged (info).
+        assert_eq!(kod.iter().filter(|x| x.severity == Severity::Info).count(), 1);
+        // Classic trusts only the last trustedkey line's key; NTPsec all of them.
+        let untrusted = l.diagnostics.iter().filter(|x| x.code == Code::Ntp102).count();
+        assert_eq!(untrusted, if d == Classic { 19_999 } else { 0 });
+    }
+}
