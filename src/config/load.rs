@@ -234,7 +234,9 @@ impl Loader {
                 self.swallow_first_line = None;
                 if let Some(at) = trailing {
                     // Back in this file, ntpd reads on right after the bad token.
-                    self.run_tail(&lexed.tokens[at + 1..=p.last], &src, path.as_deref());
+                    // (`p.last` is past the end when a NUL cut the stream short.)
+                    let end = (p.last + 1).min(lexed.tokens.len());
+                    self.run_tail(&lexed.tokens[(at + 1).min(end)..end], &src, path.as_deref());
                 }
             }
             if self.stopped {

@@ -154,6 +154,8 @@ const VOCAB: &[&str] = &[
     "end",
     "simulate",
     "simulation_duration",
+    "includefile",
+    "missing.conf",
     "beep_delay",
     "server_offset",
     "duration",
