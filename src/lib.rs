@@ -9,4 +9,6 @@
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
+pub mod proto;
+pub mod runtime;
 pub mod source;
