@@ -11,4 +11,5 @@ pub mod config;
 pub mod diagnostic;
 pub mod proto;
 pub mod runtime;
+pub mod server;
 pub mod source;
