@@ -294,14 +294,15 @@ impl ServeArgs {
 
 /// Loads the configuration as the daemon reads it at start and on SIGHUP, with the command
 /// line's overrides applied (`-k`, `-t`), as ntpd applies them.
-fn load_config(a: &ServeArgs) -> Result<Loaded, String> {
+fn load_config(a: &ServeArgs, reload: bool) -> Result<Loaded, String> {
     let path = a.config_path();
     let opts = LoadOptions { dialect: a.dialect, classic_cwd: a.include_cwd.clone(), no_conf_dir: false };
     let mut loaded = match load_path(&path, &opts) {
         Ok(l) => l,
-        // ntpd runs without a configuration file (it logs and uses its defaults); --strict refuses.
-        Err(e) if a.configfile.is_none() || e.source.kind() == std::io::ErrorKind::NotFound => {
-            if a.strict {
+        // At start-up ntpd runs without a configuration file (it logs and uses its defaults);
+        // --strict refuses. On reload a vanished file is an error: the running config stays.
+        Err(e) if e.source.kind() == std::io::ErrorKind::NotFound => {
+            if a.strict || reload {
                 return Err(format!("{e}"));
             }
             srvlog!(Level::Err, "{e}; running with ntpd's defaults, as ntpd does");
@@ -333,13 +334,13 @@ fn short(loaded: &Loaded, d: &crate::diagnostic::Diagnostic) -> String {
 }
 
 /// Loads and plans, logging what ntpd would log. Err: the lines that stop `serve`.
-fn load_and_plan(a: &ServeArgs, announce: bool) -> Result<(Loaded, ServerPlan), Vec<String>> {
-    let loaded = load_config(a).map_err(|e| vec![e])?;
+fn load_and_plan(a: &ServeArgs, reload: bool) -> Result<(Loaded, ServerPlan), Vec<String>> {
+    let loaded = load_config(a, reload).map_err(|e| vec![e])?;
     let plan = match runtime::plan(&loaded) {
         Ok(p) => p,
         Err(fatal) => {
             let mut v: Vec<String> = fatal.iter().map(|d| short(&loaded, d)).collect();
-            v.push("ntpd exits on this configuration; so does serve".into());
+            v.push(if reload { "ntpd would exit on this configuration" } else { "ntpd exits on this configuration; so does serve" }.into());
             return Err(v);
         }
     };
@@ -351,7 +352,7 @@ fn load_and_plan(a: &ServeArgs, announce: bool) -> Result<(Loaded, ServerPlan), 
             return Err(v);
         }
     }
-    if announce {
+    {
         for d in &plan.warnings {
             let lvl = if d.severity == Severity::Error { Level::Err } else { Level::Warning };
             srvlog!(lvl, "{}", short(&loaded, d));
@@ -425,7 +426,7 @@ fn dialect_name(d: Dialect) -> &'static str {
 
 fn saveconfig_quit(a: &ServeArgs, out: &Path) -> ExitCode {
     log::to_stderr();
-    let loaded = match load_config(a) {
+    let loaded = match load_config(a, false) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("ntpcheck serve: {e}");
@@ -458,7 +459,7 @@ fn serve(a: ServeArgs, detached: bool) -> Result<(), Vec<String>> {
     for w in a.no_effect_warnings() {
         srvlog!(Level::Warning, "{w}");
     }
-    let (loaded, plan) = load_and_plan(&a, true)?;
+    let (loaded, plan) = load_and_plan(&a, false)?;
 
     // Where to listen: --listen, or the interfaces as ntpd's rules select them.
     let endpoints = if a.listen.is_empty() {

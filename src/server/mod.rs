@@ -151,6 +151,11 @@ pub fn run(sockets: Vec<Vec<Bound>>, plan: ServerPlan, mut opts: RunOptions) -> 
     let mut local_clock = plan.local_clock.clone();
     let mut initial = plan.initial_system.clone();
     let system0 = local_system(local_clock.as_ref(), &initial, precision, Duration::ZERO);
+    if system0.is_synchronised() {
+        srvlog!(Level::Notice, "synchronised to the local clock: stratum {}, refid {}", system0.stratum, refid_text(&system0));
+    } else {
+        srvlog!(Level::Notice, "unsynchronised: answering with leap indicator 3 (alarm) until a source is selected");
+    }
     let shared = Arc::new(Shared {
         server: Mutex::new(ServerSlot { server: Server::new(plan.server.clone(), system0.clone()), system_version: 1 }),
         system: SystemFeed::new(system0),

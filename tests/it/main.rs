@@ -6,11 +6,15 @@ mod cli;
 mod corpus_classic;
 /// grammar/ntp.conf.ebnf terminals == the keyword table.
 mod grammar;
+/// Real NTP clients (ntpdig, classic sntp/ntpdate, chronyd -Q) against `ntpcheck serve` in a namespace.
+mod interop;
 /// Differential test against a live NTPsec ntpd, sandboxed (corpus + testdata).
 mod ntpsec_oracle;
 /// The lexical quirks of the reference (§2), one test each, and the bundled example.
 mod quirks;
 /// Property tests: the parser never panics; spans in bounds; print∘parse∘print stable.
 mod roundtrip;
+/// `ntpcheck serve` on loopback: replies, SIGHUP reload, SIGTERM, pid/log files, detaching.
+mod server;
 /// Shared helpers.
 mod util;
