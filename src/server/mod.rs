@@ -93,6 +93,7 @@ struct Shared {
     system: SystemFeed,
     stats: Stats,
     stop: AtomicBool,
+    stop_tx: tokio::sync::watch::Sender<bool>,
     start: Instant,
 }
 
@@ -161,6 +162,7 @@ pub fn run(sockets: Vec<Vec<Bound>>, plan: ServerPlan, mut opts: RunOptions) -> 
         system: SystemFeed::new(system0),
         stats: Stats::default(),
         stop: AtomicBool::new(false),
+        stop_tx: tokio::sync::watch::channel(false).0,
         start,
     });
     let mut iface_rules = plan.interface_rules.clone();
@@ -183,6 +185,7 @@ pub fn run(sockets: Vec<Vec<Bound>>, plan: ServerPlan, mut opts: RunOptions) -> 
             .map_err(|e| format!("cannot start worker thread: {e}"))?;
         threads.push(t);
     }
+    srvlog!(Level::Notice, "ready: serving with {} worker thread{}", threads.len(), if threads.len() == 1 { "" } else { "s" });
     if let Some(f) = opts.on_ready.take() {
         f();
     }
@@ -243,6 +246,7 @@ pub fn run(sockets: Vec<Vec<Bound>>, plan: ServerPlan, mut opts: RunOptions) -> 
     });
     let _: () = result;
     shared.stop.store(true, Ordering::Release);
+    shared.stop_tx.send_replace(true);
     for t in threads {
         let _ = t.join();
     }
@@ -289,20 +293,25 @@ async fn serve_socket(shared: Arc<Shared>, b: Bound) {
     let mut rb = socket::RecvBatch::new();
     let mut sb = socket::SendBatch::new();
     let mut counts = stats::Local::default();
-    let mut stop_check = tokio::time::interval(Duration::from_millis(200));
+    let mut stop = shared.stop_tx.subscribe();
     loop {
         if shared.stop.load(Ordering::Acquire) {
             break;
         }
         tokio::select! {
+            biased;
+            _ = stop.changed() => break,
             r = sock.readable() => if let Err(e) = r { srvlog!(Level::Err, "{local}: {e}"); break; },
-            _ = stop_check.tick() => continue,
         }
         // Drain the socket, a bounded number of batches at a time so the other sockets of this
         // worker get their turn.
+        let mut drained = false;
         for _ in 0..16 {
             match sock.try_io(Interest::READABLE, || rb.recv(&sock)) {
-                Ok(0) => break,
+                Ok(0) => {
+                    drained = true;
+                    break;
+                }
                 Ok(_) => {
                     handle_batch(&shared, local, action, &rb, &mut sb, &mut counts);
                     if !sb.is_empty() {
@@ -310,16 +319,22 @@ async fn serve_socket(shared: Arc<Shared>, b: Bound) {
                     }
                     shared.stats.flush(&mut counts);
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    drained = true;
+                    break;
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => {
                     // ECONNREFUSED & co. from an earlier ICMP error: nothing to do but go on.
                     srvlog!(Level::Debug, "{local}: receive: {e}");
+                    drained = true;
                     break;
                 }
             }
         }
-        tokio::task::yield_now().await;
+        if !drained {
+            tokio::task::yield_now().await;
+        }
     }
     shared.stats.flush(&mut counts);
 }

@@ -80,7 +80,7 @@ cd '{dir}'
 ip link set lo up
 '{bin}' serve -n -c ntp.conf --no-clock-adjust --max-runtime 60 {serve_args} > server.log 2>&1 &
 srv=$!
-for i in $(seq 100); do grep -q 'listening on 127.0.0.1:123' server.log && break; sleep 0.05; done
+for i in $(seq 100); do grep -q 'ready: serving' server.log && break; sleep 0.05; done
 timeout 30 {client} > client.out 2>&1
 echo $? > client.rc
 kill -TERM $srv

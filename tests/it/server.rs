@@ -110,7 +110,7 @@ fn reload_on_sighup_keeps_old_config_on_error_and_sigterm_stops() {
     std::fs::write(&conf, local_clock(10)).unwrap();
     let pidfile = dir.join("ntpd.pid");
     let mut srv = start(&dir, &["-p", pidfile.to_str().unwrap()]);
-    let log = wait_log(&srv.log, "listening on", 1);
+    let log = wait_log(&srv.log, "ready: serving", 1);
     let addr = port_from(&log);
     let pid = Pid::from_raw(srv.child.id() as i32);
     assert_eq!(std::fs::read_to_string(&pidfile).unwrap().trim(), srv.child.id().to_string(), "-p writes our pid");
@@ -188,7 +188,7 @@ fn without_n_it_detaches_and_writes_the_daemon_pid() {
     assert!(st.success(), "the parent exits 0 once the daemon is ready: {st}");
     let daemon: i32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
     assert_ne!(daemon as u32, parent.id(), "the pid file names the background process");
-    let text = wait_log(&log, "listening on", 1);
+    let text = wait_log(&log, "ready: serving", 1);
     let addr = port_from(&text);
     assert_eq!(query(addr, 4, 3).expect("the daemon answers").stratum, 11);
     // It is in its own session, without a terminal.
