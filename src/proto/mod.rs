@@ -6,7 +6,11 @@
 //! the caller supplies), datagrams as byte slices, replies go into caller buffers. `clippy.toml`
 //! and `tests/it/arch.rs` enforce it.
 
+pub mod access;
+pub mod auth;
+pub mod control;
 pub mod packet;
+pub mod ratelimit;
 pub mod server;
 pub mod system;
 pub mod time;

@@ -284,7 +284,7 @@ pub fn decode(b: &[u8]) -> Result<Packet<'_>, DecodeError> {
         if rest == 0 {
             return Ok(Packet { header, extension_bytes: &b[HEADER_LEN..at], mac: None, authenticated_len: at });
         }
-        if rest % 4 != 0 || rest < 4 {
+        if !rest.is_multiple_of(4) || rest < 4 {
             return Err(DecodeError::BadTrailerLength { offset: at, len: rest });
         }
         if rest <= MAX_MAC_LEN {
@@ -297,10 +297,38 @@ pub fn decode(b: &[u8]) -> Result<Packet<'_>, DecodeError> {
             });
         }
         let len = (be32(b, at) & 0xffff) as usize;
-        if len % 4 != 0 || len < MIN_EXTENSION_LEN || len > rest {
+        if !len.is_multiple_of(4) || len < MIN_EXTENSION_LEN || len > rest {
             return Err(DecodeError::BadExtensionLength { offset: at, len });
         }
         at += len;
+    }
+}
+
+/// Decode with NTPsec 1.2.2's `parse_packet` rules: an NTPv4 packet longer than 72 bytes
+/// carries extension fields (NTS) and is not searched for a MAC; otherwise the trailer length
+/// alone decides: 0 none, 4 crypto-NAK (v3+), 6 an NTPv2 authenticator (stripped), 20 a
+/// 16-byte MAC (MD5, CMAC), 24 a 20-byte MAC (SHA-1, truncated longer digests), 72 MS-SNTP
+/// (v3, stripped). Anything else is an error.
+pub fn decode_ntpsec(b: &[u8]) -> Result<Packet<'_>, DecodeError> {
+    let header = Header::decode(b)?;
+    let rest = b.len() - HEADER_LEN;
+    let v = header.version;
+    let none = |header| Ok(Packet { header, extension_bytes: &b[HEADER_LEN..HEADER_LEN], mac: None, authenticated_len: HEADER_LEN });
+    if v == 4 && rest > MAX_MAC_LEN {
+        return Ok(Packet { header, extension_bytes: &b[HEADER_LEN..], mac: None, authenticated_len: b.len() });
+    }
+    let bad = Err(DecodeError::BadTrailerLength { offset: HEADER_LEN, len: rest });
+    match rest {
+        0 => none(header),
+        6 if v == 2 => none(header),
+        72 if v == 3 => none(header),
+        4 | 20 | 24 if v >= 3 => Ok(Packet {
+            header,
+            extension_bytes: &b[HEADER_LEN..HEADER_LEN],
+            mac: Some(Mac { key_id: be32(b, HEADER_LEN), digest: &b[HEADER_LEN + 4..] }),
+            authenticated_len: HEADER_LEN,
+        }),
+        _ => bad,
     }
 }
 
@@ -351,7 +379,7 @@ pub fn encode(header: &Header, extensions: &[ExtensionField<'_>], mac: Option<Ma
     let mut need = HEADER_LEN;
     for e in extensions {
         let l = e.value.len() + 4;
-        if l % 4 != 0 || l < MIN_EXTENSION_LEN || l > 0xffff {
+        if !l.is_multiple_of(4) || !(MIN_EXTENSION_LEN..=0xffff).contains(&l) {
             return Err(EncodeError::BadExtension { len: e.value.len() });
         }
         need += l;

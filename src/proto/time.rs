@@ -58,7 +58,7 @@ impl NtpTimestamp {
         NtpDuration(self.0.wrapping_sub(other.0) as i64)
     }
     /// Add an interval (wrapping at the era boundary).
-    pub fn add(self, d: NtpDuration) -> NtpTimestamp {
+    pub fn add_duration(self, d: NtpDuration) -> NtpTimestamp {
         NtpTimestamp(self.0.wrapping_add(d.0 as u64))
     }
 }
