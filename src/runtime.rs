@@ -545,6 +545,8 @@ fn key_store(config: &Config, kf: &KeysFile, opts: &PlanOptions, flavor: Flavor,
             KeyType::Sha256 => MacAlgorithm::Sha256,
             KeyType::Sha384 => MacAlgorithm::Sha384,
             KeyType::Sha512 => MacAlgorithm::Sha512,
+            // NTPsec 1.2.2 cannot use a CMAC key under 16 bytes (see `config::keys`).
+            KeyType::Aes128Cmac if flavor == Flavor::Ntpsec && k.secret.len() < 16 => continue,
             KeyType::Aes128Cmac => MacAlgorithm::Aes128Cmac,
             KeyType::Other(_) => continue, // reported by the keys parser
         };
@@ -585,7 +587,6 @@ fn key_store(config: &Config, kf: &KeysFile, opts: &PlanOptions, flavor: Flavor,
         }
     }
     // Digests too long for the dialect's MACs are reported by the keys parser, on their line.
-    let _ = flavor;
     store
 }
 

@@ -13,8 +13,9 @@
 //!   unknown type only skips its line; for a repeated id the first line wins; a secret may be up
 //!   to 64 bytes; an odd number of hex digits keeps the last nibble as a high half-byte;
 //! - NTPsec skips bad lines and loads the rest; the last line for an id wins; hex secrets
-//!   longer than 64 digits are truncated to 32 bytes and an odd digit is dropped; CMAC keys are
-//!   padded or truncated to 16 bytes; the address list is ignored.
+//!   longer than 64 digits are truncated to 32 bytes and an odd digit is dropped; a CMAC key
+//!   longer than 16 bytes is truncated, a shorter one is unusable (see below); the address list
+//!   is ignored.
 
 use std::net::IpAddr;
 use std::path::Path;
@@ -398,14 +399,30 @@ impl Reader<'_> {
                     let log = format!("AES128CMAC keys are 128 bits, zero-extending key {id} by {} bits", 8 * (16 - secret.len()));
                     self.warn(key_span, format!("AES-128-CMAC key {id} is shorter than 16 bytes: ntpd pads it with zeros"), Some(log));
                 }
-                Dialect::Ntpsec if secret.len() != 16 => {
-                    let (what, log) = if secret.len() > 16 { ("truncated", "truncated") } else { ("padded", "padded") };
+                Dialect::Ntpsec if secret.len() > 16 => {
                     self.warn(
                         key_span,
-                        format!("AES-128-CMAC key {id} is {} bytes: NTPsec {what} it to 16", secret.len()),
-                        Some(format!("AUTH: CMAC key {id} will be {log} {}=>16", secret.len())),
+                        format!("AES-128-CMAC key {id} is {} bytes: NTPsec uses the first 16", secret.len()),
+                        Some(format!("AUTH: CMAC key {id} will be truncated {}=>16", secret.len())),
                     );
-                    secret.resize(16, 0);
+                    secret.truncate(16);
+                }
+                Dialect::Ntpsec if secret.len() < 16 => {
+                    // Verified against Debian's 1.2.2: `check_cmac_key_length` zeroes a copy of
+                    // the type name instead of the key, so the 16 bytes it uses run on into its
+                    // line buffer; clients cannot reproduce that key and get no reply.
+                    let n = secret.len();
+                    self.diags.push(
+                        Diagnostic::new(
+                            Code::Ntp125,
+                            key_span,
+                            format!("AES-128-CMAC key {id} is {n} bytes: NTPsec 1.2.2 says it pads it to 16 but really uses the secret followed by leftover bytes of its line buffer, so no client can authenticate with it"),
+                        )
+                        .label("shorter than 16 bytes")
+                        .help("write the key as 16 characters or 32 hex digits")
+                        .ntpd(Phase::Config, format!("AUTH: CMAC key {id} will be padded {n}=>16")),
+                    );
+                    // Kept as read: the runtime leaves such a key out, as unusable.
                 }
                 _ => {}
             }
@@ -757,8 +774,9 @@ mod tests {
     fn long_digests_and_cmac_padding() {
         let s = p("1 SHA256 k\n2 AES k\n", Dialect::Ntpsec);
         assert_eq!(s.keys[1].key_type, KeyType::Aes128Cmac);
-        assert_eq!(s.keys[1].secret.len(), 16);
+        assert_eq!(s.keys[1].secret, b"k", "kept as read: unusable");
         assert!(s.diagnostics.iter().any(|d| d.message.contains("truncates the MAC of key 1")));
+        assert!(s.diagnostics.iter().any(|d| d.severity == Severity::Error && d.message.contains("leftover bytes")));
         let c = p("1 SHA256 k\n2 AES k\n", Dialect::Classic);
         assert_eq!(c.keys.len(), 1, "AES alone is not a classic type");
         assert!(c.diagnostics.iter().any(|d| d.message.contains("no packet authenticated with it verifies")));

@@ -5,6 +5,7 @@
 //! arrives as parameters (`Received::rx_time`, `Received::mono`, a [`server::TransmitClock`]
 //! the caller supplies), datagrams as byte slices, replies go into caller buffers. `clippy.toml`
 //! and `tests/it/arch.rs` enforce it.
+#![deny(clippy::disallowed_methods, clippy::disallowed_types)]
 
 pub mod access;
 pub mod auth;

@@ -1,5 +1,7 @@
 //! The one integration-test binary (one link of the crate for all integration tests).
 
+/// src/proto stays sans-IO (no sockets, clocks, tokio).
+mod arch;
 /// CLI transcripts: exit codes, formats.
 mod cli;
 /// Corpus: classic saveconfig dumps and error lines vs the stored classic oracle verdicts.
@@ -10,6 +12,10 @@ mod grammar;
 mod interop;
 /// Differential test against a live NTPsec ntpd, sandboxed (corpus + testdata).
 mod ntpsec_oracle;
+/// The keys-file parser: golden files per dialect; never panics.
+mod keys;
+/// Protocol core: golden packets from real clients/daemons, codec/server property tests, MRU bound.
+mod proto;
 /// The lexical quirks of the reference (§2), one test each, and the bundled example.
 mod quirks;
 /// Property tests: the parser never panics; spans in bounds; print∘parse∘print stable.
