@@ -544,7 +544,7 @@ impl Server {
             version: req.version,
             mode: xmode,
             stratum: 0,
-            poll: req.poll.max(self.config.min_poll),
+            poll: unsigned_max_poll(req.poll, self.config.min_poll),
             precision: req.precision,
             root_delay: req.root_delay,
             root_dispersion: req.root_dispersion,
@@ -565,7 +565,7 @@ impl Server {
             version: req.version,
             mode: xmode,
             stratum: s.wire_stratum(),
-            poll: req.poll.max(self.config.min_poll),
+            poll: unsigned_max_poll(req.poll, self.config.min_poll),
             precision: s.precision,
             root_delay: s.root_delay,
             root_dispersion: s.root_dispersion,
@@ -579,6 +579,12 @@ impl Server {
         h.encode((&mut out[..HEADER_LEN]).try_into().expect("checked length"));
         self.finish(out, mac)
     }
+}
+
+/// ntpd's `max(rpkt->ppoll, ntp_minpoll)` on an unsigned byte: a negative poll in the request
+/// (e.g. −6 = 0xfa) is larger than any floor and is echoed (verified with both daemons).
+fn unsigned_max_poll(req: Log2Seconds, floor: Log2Seconds) -> Log2Seconds {
+    Log2Seconds((req.0 as u8).max(floor.0 as u8) as i8)
 }
 
 #[cfg(test)]
@@ -656,8 +662,13 @@ mod tests {
     fn poll_floor_differs_by_dialect() {
         let (_, out) = go(&mut server(Flavor::Classic), &rx(), &request(4, 3, 0));
         assert_eq!(decode(&out).unwrap().header.poll.0, 3);
-        let (_, out) = go(&mut server(Flavor::Ntpsec), &rx(), &request(4, 3, -2));
-        assert_eq!(decode(&out).unwrap().header.poll.0, 0);
+        let (_, out) = go(&mut server(Flavor::Ntpsec), &rx(), &request(4, 3, 2));
+        assert_eq!(decode(&out).unwrap().header.poll.0, 2);
+        // Unsigned comparison: −6 (0xfa) is echoed by both.
+        for flavor in [Flavor::Classic, Flavor::Ntpsec] {
+            let (_, out) = go(&mut server(flavor), &rx(), &request(4, 3, -6));
+            assert_eq!(decode(&out).unwrap().header.poll.0, -6);
+        }
     }
 
     #[test]
