@@ -16,14 +16,14 @@ pub mod log;
 pub mod socket;
 pub mod stats;
 
-use std::net::{SocketAddr, UdpSocket};
+use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use tokio::io::Interest;
 
-use crate::proto::server::{DropReason, Received, Server, Verdict};
+use crate::proto::server::{Received, Server, ServerConfig, Verdict};
 use crate::proto::system::SystemVars;
 use crate::proto::time::{Log2Seconds, NtpTimestamp};
 use crate::runtime::{LocalClockPlan, ServerPlan};
@@ -44,17 +44,39 @@ pub struct Bound {
 }
 
 /// Binds every endpoint once per worker (SO_REUSEPORT). An endpoint with port 0 gets a port
-/// from the kernel with the first socket; the other workers' sockets join it.
+/// from the kernel with the first socket; the other workers' sockets join it. An interface
+/// address that cannot be bound (an IPv6 address still tentative, an address gone since the
+/// scan) is logged and skipped, as ntpd does; an explicit `--listen` address must bind.
 pub fn bind_all(endpoints: &[iface::Endpoint], workers: usize) -> Result<Vec<Vec<Bound>>, String> {
     let mut per_worker: Vec<Vec<Bound>> = (0..workers).map(|_| Vec::new()).collect();
     for e in endpoints {
         let mut addr = e.addr;
-        for w in per_worker.iter_mut() {
-            let s = socket::bind_udp(addr, true)
-                .map_err(|err| format!("cannot bind {} UDP {addr} ({}): {err}", socket::family(&addr), e.name))?;
-            addr = s.local_addr().map_err(|err| format!("{addr}: {err}"))?;
-            w.push(Bound { socket: s, local: addr, action: e.action });
+        let mut socks = Vec::with_capacity(workers);
+        let mut failed = None;
+        for _ in 0..workers {
+            match socket::bind_udp(addr, true).and_then(|s| s.local_addr().map(|a| (s, a))) {
+                Ok((s, a)) => {
+                    addr = a;
+                    socks.push(Bound { socket: s, local: a, action: e.action });
+                }
+                Err(err) => {
+                    failed = Some(format!("cannot bind {} UDP {addr} ({}): {err}", socket::family(&addr), e.name));
+                    break;
+                }
+            }
         }
+        match failed {
+            Some(msg) if e.name == "--listen" => return Err(msg),
+            Some(msg) => srvlog!(Level::Warning, "{msg}; not serving there"),
+            None => {
+                for (w, b) in per_worker.iter_mut().zip(socks) {
+                    w.push(b);
+                }
+            }
+        }
+    }
+    if per_worker[0].is_empty() {
+        return Err("no address could be bound".into());
     }
     Ok(per_worker)
 }
@@ -116,26 +138,6 @@ pub struct RunOptions {
     pub max_runtime: Option<Duration>,
 }
 
-/// Counting name of a drop reason.
-pub fn drop_name(r: DropReason) -> &'static str {
-    match r {
-        DropReason::Malformed => "malformed",
-        DropReason::Version => "version",
-        DropReason::Mode => "mode",
-        DropReason::Private => "mode 7",
-        DropReason::Control => "mode 6",
-        DropReason::BadPort => "port 0",
-        DropReason::Ignore => "restrict ignore",
-        DropReason::NoServe => "restrict noserve",
-        DropReason::NoQuery => "restrict noquery",
-        DropReason::Flake => "restrict flake",
-        DropReason::NotTrusted => "notrust",
-        DropReason::RateLimited => "rate limit",
-        DropReason::BadAuth => "authentication",
-        DropReason::Extension => "extension field",
-    }
-}
-
 /// The system variables the local clock driver gives `since_start` after start-up, or the
 /// unsynchronised state without one.
 fn local_system(plan: Option<&LocalClockPlan>, initial: &SystemVars, precision: Log2Seconds, since_start: Duration) -> SystemVars {
@@ -157,8 +159,21 @@ pub fn run(sockets: Vec<Vec<Bound>>, plan: ServerPlan, mut opts: RunOptions) -> 
     } else {
         srvlog!(Level::Notice, "unsynchronised: answering with leap indicator 3 (alarm) until a source is selected");
     }
+    // ntpd's implicit `restrict <own address> ignore ntpport interface` for every address served.
+    let mut local_ips: Vec<IpAddr> = sockets.iter().flatten().map(|b| b.local.ip()).filter(|ip| !ip.is_unspecified()).collect();
+    local_ips.sort();
+    local_ips.dedup();
+    let with_interfaces = |mut c: ServerConfig| {
+        for ip in &local_ips {
+            c.access.add_interface(*ip);
+        }
+        c
+    };
     let shared = Arc::new(Shared {
-        server: Mutex::new(ServerSlot { server: Server::new(plan.server.clone(), system0.clone()), system_version: 1 }),
+        server: Mutex::new(ServerSlot {
+            server: Server::with_seed(with_interfaces(plan.server.clone()), system0.clone(), random_seed()),
+            system_version: 1,
+        }),
         system: SystemFeed::new(system0),
         stats: Stats::default(),
         stop: AtomicBool::new(false),
@@ -212,11 +227,8 @@ pub fn run(sockets: Vec<Vec<Bound>>, plan: ServerPlan, mut opts: RunOptions) -> 
                             local_clock = p.local_clock.clone();
                             initial = p.initial_system.clone();
                             let sys = local_system(local_clock.as_ref(), &initial, precision, shared.start.elapsed());
-                            {
-                                let mut slot = shared.server.lock().unwrap_or_else(|e| e.into_inner());
-                                let mut s = Server::new(p.server.clone(), sys.clone());
-                                std::mem::swap(&mut slot.server, &mut s);
-                            }
+                            // The MRU list and counters stay; access, limits and keys are the new ones.
+                            shared.server.lock().unwrap_or_else(|e| e.into_inner()).server.reconfigure(with_interfaces(p.server.clone()));
                             shared.system.publish(sys);
                             srvlog!(Level::Notice, "configuration reloaded; {}", shared.stats.snapshot());
                         }
@@ -253,6 +265,13 @@ pub fn run(sockets: Vec<Vec<Bound>>, plan: ServerPlan, mut opts: RunOptions) -> 
     let snap = shared.stats.snapshot();
     srvlog!(Level::Notice, "stopped; {snap}");
     Ok(snap)
+}
+
+/// A seed for the protocol core's randomness (KoD and MRU choices): std's per-process random
+/// hasher keys, no extra dependency.
+fn random_seed() -> u64 {
+    use std::hash::BuildHasher;
+    std::collections::hash_map::RandomState::new().hash_one((std::process::id(), clock::unix_now()))
 }
 
 fn refid_text(s: &SystemVars) -> String {
@@ -384,7 +403,7 @@ fn handle_batch(
                 sb.push(len, m.peer);
                 counts.kod += 1;
             }
-            Verdict::Drop(r) => counts.drop(drop_name(r)),
+            Verdict::Drop(r) => counts.drop(r.name()),
         }
     }
 }

@@ -10,14 +10,16 @@ mod corpus_classic;
 mod grammar;
 /// Real NTP clients (ntpdig, classic sntp/ntpdate, chronyd -Q) against `ntpcheck serve` in a namespace.
 mod interop;
-/// Differential test against a live NTPsec ntpd, sandboxed (corpus + testdata).
-mod ntpsec_oracle;
 /// The keys-file parser: golden files per dialect; never panics.
 mod keys;
+/// Differential test against a live NTPsec ntpd, sandboxed (corpus + testdata).
+mod ntpsec_oracle;
 /// Protocol core: golden packets from real clients/daemons, codec/server property tests, MRU bound.
 mod proto;
 /// The lexical quirks of the reference (§2), one test each, and the bundled example.
 mod quirks;
+/// Restrict differential: ntpcheck serve vs classic ntpd and NTPsec on a test network, per client address.
+mod restrict_diff;
 /// Property tests: the parser never panics; spans in bounds; print∘parse∘print stable.
 mod roundtrip;
 /// `ntpcheck serve` on loopback: replies, SIGHUP reload, SIGTERM, pid/log files, detaching.

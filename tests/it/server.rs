@@ -24,7 +24,8 @@ fn tempdir() -> PathBuf {
 }
 
 fn local_clock(stratum: u8) -> String {
-    format!("server 127.127.1.0\nfudge 127.127.1.0 stratum {stratum}\nrestrict default nomodify\n")
+    // `prefer`: ntpd selects LOCAL at its first sample (without it only after `orphanwait`).
+    format!("server 127.127.1.0 prefer\nfudge 127.127.1.0 stratum {stratum}\nrestrict default nomodify\n")
 }
 
 /// Waits (bounded) until the log file contains `needle` `count` times; returns the log.
@@ -112,12 +113,16 @@ fn reload_on_sighup_keeps_old_config_on_error_and_sigterm_stops() {
     let mut srv = start(&dir, &["-p", pidfile.to_str().unwrap()]);
     let log = wait_log(&srv.log, "ready: serving", 1);
     let addr = port_from(&log);
+    // Unsynchronised until ntpd's first sample of the local clock, 1 s after start.
+    assert_eq!(query(addr, 4, 3).expect("a reply").leap, LeapIndicator::Unsynchronized);
+    wait_log(&srv.log, "synchronised to the local clock", 1);
     let pid = Pid::from_raw(srv.child.id() as i32);
     assert_eq!(std::fs::read_to_string(&pidfile).unwrap().trim(), srv.child.id().to_string(), "-p writes our pid");
 
     let h = query(addr, 4, 3).expect("a reply");
     assert_eq!((h.mode, h.version, h.stratum, h.leap), (Mode::Server, 4, 11, LeapIndicator::NoWarning));
-    assert_eq!(&h.reference_id.0, b"LOCL");
+    // classic ntpd's refid for its LOCAL clock: the clock's address.
+    assert_eq!(h.reference_id.0, [127, 127, 1, 0]);
     assert!(h.receive_time.to_bits() != 0 && h.transmit_time.to_bits() >= h.receive_time.to_bits(), "T2 <= T3");
     // Version copied; modes a server does not answer get nothing.
     assert_eq!(query(addr, 3, 3).expect("v3 reply").version, 3);
@@ -147,8 +152,8 @@ fn reload_on_sighup_keeps_old_config_on_error_and_sigterm_stops() {
     assert!(st.success(), "clean exit on SIGTERM: {st}");
     let log = std::fs::read_to_string(&srv.log).unwrap();
     assert!(log.contains("SIGTERM: stopping"), "{log}");
-    // 4 answered, 1 mode 7 dropped.
-    assert!(log.contains("stopped; packets received 6, replies 5, KoD 0, send failures 0, dropped 1 (mode 7 1)"), "{log}");
+    // 6 answered, 1 mode 7 dropped.
+    assert!(log.contains("stopped; packets received 7, replies 6, KoD 0, send failures 0, dropped 1 (mode 7 1)"), "{log}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -190,6 +195,7 @@ fn without_n_it_detaches_and_writes_the_daemon_pid() {
     assert_ne!(daemon as u32, parent.id(), "the pid file names the background process");
     let text = wait_log(&log, "ready: serving", 1);
     let addr = port_from(&text);
+    wait_log(&log, "synchronised to the local clock", 1);
     assert_eq!(query(addr, 4, 3).expect("the daemon answers").stratum, 11);
     // It is in its own session, without a terminal.
     let stat = std::fs::read_to_string(format!("/proc/{daemon}/stat")).unwrap();
