@@ -25,3 +25,10 @@ for impl in classic ntpsec; do
     { python3 '$here/burst.py' 123 60 0.05; python3 '$here/burst.py' 123 20 1.0; } > '$here/burst-$impl.txt'; kill %1"
   rm -rf "$d"
 done
+# NTPsec's built-in default entry (`noquery limited`, no `kod`): the same bursts, no restrict line.
+d=$(mktemp -d)
+printf 'server 127.127.1.0 prefer\nfudge 127.127.1.0 stratum 3\n' > "$d/ntp.conf"
+unshare -U -r -n bash -c "ip link set lo up
+  /usr/sbin/ntpd -n -c $d/ntp.conf -f $d/drift -p $d/pid -l $d/log 2>$d/stderr & sleep 3
+  { python3 '$here/burst.py' 123 60 0.05; python3 '$here/burst.py' 123 20 1.0; } > '$here/burst-ntpsec-default.txt'; kill %1"
+rm -rf "$d"

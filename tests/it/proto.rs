@@ -351,10 +351,17 @@ fn probes_match_the_real_daemons() {
 /// 4.2.8p18 and NTPsec 1.2.2 did (`burst-*.txt`, recorded by `record-probes.sh`).
 #[test]
 fn rate_limiting_matches_the_real_daemons() {
-    for (d, file) in [(Dialect::Classic, "burst-classic.txt"), (Dialect::Ntpsec, "burst-ntpsec.txt")] {
+    let limited = "server 127.127.1.0 prefer\nfudge 127.127.1.0 stratum 3\nrestrict default limited kod\n";
+    // NTPsec's built-in default entry is `noquery limited` (no kod): silence once limited.
+    let builtin = "server 127.127.1.0 prefer\nfudge 127.127.1.0 stratum 3\n";
+    for (d, conf, file) in [
+        (Dialect::Classic, limited, "burst-classic.txt"),
+        (Dialect::Ntpsec, limited, "burst-ntpsec.txt"),
+        (Dialect::Ntpsec, builtin, "burst-ntpsec-default.txt"),
+    ] {
         let want = std::fs::read_to_string(root().join("testdata/packets").join(file)).unwrap();
         let want: Vec<&str> = want.lines().collect();
-        let mut s = server_for("server 127.127.1.0 prefer\nfudge 127.127.1.0 stratum 3\nrestrict default limited kod\n", d);
+        let mut s = server_for(conf, d);
         let mut got = Vec::new();
         let mut t = 10.0;
         for (count, spacing) in [(60, 0.05), (20, 1.0)] {
@@ -374,6 +381,6 @@ fn rate_limiting_matches_the_real_daemons() {
             t += count as f64 * spacing + 0.1;
             got.push(line);
         }
-        assert_eq!(got, want, "{d:?}");
+        assert_eq!(got, want, "{d:?} {file}");
     }
 }
