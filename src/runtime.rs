@@ -171,6 +171,9 @@ fn build(config: &Config, opts: &PlanOptions, read_keys: bool) -> ServerPlan {
     server.rate_limit = RateLimitConfig { flavor, algorithm, mru, enabled: monitor || server.access.any_limited() };
     if flavor == Flavor::Classic && disabled("auth") {
         server.authenticate = false;
+        if let Some(f) = config.disable.iter().rev().find(|f| f.value == "auth") {
+            unimpl.push(unimplemented(f.span, "`disable auth`: ntpd then mobilizes ephemeral symmetric associations for unauthenticated peers; serve keeps no associations and does not answer them"));
+        }
     }
     for t in &config.tos {
         let v = match t.value {
