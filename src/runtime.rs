@@ -483,6 +483,13 @@ fn restrict_flags(r: &RestrictEntry, flavor: Flavor, unimpl: &mut Vec<Diagnostic
     (m, f)
 }
 
+/// The compiled `restrict` table of a configuration, as the dialect's daemon builds it — the
+/// one matcher lint rules use for "which entry does address X hit" (entries carry
+/// `Origin::Lines` indices into `config.restricts`).
+pub fn access_table(config: &Config) -> AccessPolicy {
+    access_policy(config, flavor_of(config.dialect), &mut Vec::new())
+}
+
 fn access_policy(config: &Config, flavor: Flavor, unimpl: &mut Vec<Diagnostic>) -> AccessPolicy {
     let mut p = AccessPolicy::new(flavor);
     for (i, r) in config.restricts.iter().enumerate() {
@@ -672,6 +679,15 @@ mod tests {
         assert_eq!(a.flags(sa("10.1.0.1:1")), RestrictFlags::NOMODIFY);
         let l = load("unrestrict default noquery limited\n", Dialect::Ntpsec);
         assert_eq!(plan(&l).unwrap().server.access.flags(sa("192.0.2.1:1")), RestrictFlags::NONE);
+    }
+
+    #[test]
+    fn access_table_for_lint() {
+        let l = load("restrict default ignore\nrestrict 192.0.2.0 mask 255.255.255.0 nomodify\n", Dialect::Classic);
+        let t = access_table(&l.config);
+        let e = t.lookup(sa("192.0.2.9:5"));
+        assert_eq!(e.origin, Origin::Lines(vec![1]));
+        assert_eq!(l.config.restricts[1].span, l.config.restricts[1].span);
     }
 
     #[test]
