@@ -1,5 +1,7 @@
 //! `cargo bench --bench proto`: nanoseconds per packet through `proto::server::Server::handle`
 //! (no sockets: the protocol core's own cost), per scenario. Prints a table; not a test.
+// Timing a benchmark is what the clock is for here.
+#![allow(clippy::disallowed_methods)]
 
 use std::hint::black_box;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
