@@ -208,6 +208,14 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
 
     #[test]
+    fn timestamp_arithmetic_wraps_eras(a in any::<u64>(), d in any::<i64>()) {
+        let t = NtpTimestamp(a);
+        let u = t.add_duration(ntpcheck::proto::time::NtpDuration(d));
+        prop_assert_eq!(u.diff(t).0, d);
+        prop_assert_eq!(t.diff(u).0, d.wrapping_neg());
+    }
+
+    #[test]
     fn decode_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
         let _ = decode(&bytes);
         let _ = decode_ntpsec(&bytes);
