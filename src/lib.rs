@@ -9,4 +9,7 @@
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
+pub mod proto;
+pub mod runtime;
+pub mod server;
 pub mod source;

@@ -1,6 +1,8 @@
 //! The command line: `check` (alias `lint`) and `parse`. Only this module and the renderer
 //! write to stdout/stderr.
 
+pub mod serve;
+
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -31,6 +33,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Print what ntpd keeps of a file: the typed model (JSON) or classic's saveconfig dump.
     Parse(ParseArgs),
+    /// Serve time from an ntp.conf, with ntpd's command line (`ntpcheck serve -c FILE -n …`).
+    Serve(serve::ServeArgs),
 }
 
 /// Output formats of `check`.
@@ -104,6 +108,7 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Check(a) => check(a),
         Command::Parse(a) => parse(a),
+        Command::Serve(a) => serve::run(a),
     }
 }
 

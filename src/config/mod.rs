@@ -1,6 +1,7 @@
 //! The ntp.conf language: scanner, grammar, typed model, loader and printers.
 
 pub mod diagnose;
+pub mod keys;
 pub mod keywords;
 pub mod lexer;
 pub mod load;

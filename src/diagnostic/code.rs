@@ -70,6 +70,8 @@ codes! {
     Ntp122 = "122", "unknown-sub-keyword", Error, "an item ntpd does not recognise inside a directive";
     Ntp123 = "123", "pollskewlist-invalid", Error, "a pollskewlist item ntpd drops";
     Ntp124 = "124", "cidr-prefix-fallback", Error, "NTPsec drops an unusable /len and installs a host entry";
+    Ntp125 = "125", "keys-file-invalid", Error, "a keys-file line ntpd rejects or changes (classic rejects the whole file)";
+    Ntp126 = "126", "not-implemented-by-serve", Warning, "a configured feature `ntpcheck serve` does not implement yet; it runs without it";
     Ntp328 = "328", "includefile-problems", Error, "an included file that is missing, refused, or includes itself";
 }
 

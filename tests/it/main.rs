@@ -1,19 +1,31 @@
 //! The one integration-test binary (one link of the crate for all integration tests).
 
+/// src/proto stays sans-IO (no sockets, clocks, tokio).
+mod arch;
 /// CLI transcripts: exit codes, formats.
 mod cli;
 /// Corpus: classic saveconfig dumps and error lines vs the stored classic oracle verdicts.
 mod corpus_classic;
 /// grammar/ntp.conf.ebnf terminals == the keyword table.
 mod grammar;
+/// Real NTP clients (ntpdig, classic sntp/ntpdate, chronyd -Q) against `ntpcheck serve` in a namespace.
+mod interop;
+/// The keys-file parser: golden files per dialect; never panics.
+mod keys;
 /// Differential test against a live NTPsec ntpd, sandboxed (corpus + testdata).
 mod ntpsec_oracle;
+/// Protocol core: golden packets from real clients/daemons, codec/server property tests, MRU bound.
+mod proto;
 /// The lexical quirks of the reference (§2), one test each, and the bundled example.
 mod quirks;
+/// Restrict differential: ntpcheck serve vs classic ntpd and NTPsec on a test network, per client address.
+mod restrict_diff;
 /// Property tests: the parser never panics; spans in bounds; print∘parse∘print stable.
 mod roundtrip;
 /// The configuration-time checks (NTP1xx) against the daemons' run-mode messages, unit cases,
 /// and (submodule) snapshots of the diagnostics of every testdata file.
 mod semantic;
+/// `ntpcheck serve` on loopback: replies, SIGHUP reload, SIGTERM, pid/log files, detaching.
+mod server;
 /// Shared helpers.
 mod util;

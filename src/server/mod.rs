@@ -1,0 +1,432 @@
+//! The tokio driver: sockets in, [`crate::proto::server::Server::handle`] in the middle,
+//! replies out. One worker thread per core, each with a current-thread runtime and its own
+//! SO_REUSEPORT socket on every served address; the kernel spreads clients over the workers.
+//! All workers share one protocol state (MRU list, rate limits) behind a mutex taken once per
+//! batch of up to [`socket::BATCH`] datagrams.
+//!
+//! The main thread owns the signals: SIGTERM/SIGINT stop, SIGHUP re-reads the configuration
+//! (an error keeps the old one), and it publishes the system variables (the local clock
+//! driver's state) to the workers through one narrow channel, [`SystemFeed`], which upstream
+//! synchronisation will later drive instead.
+
+pub mod clock;
+pub mod daemon;
+pub mod iface;
+pub mod log;
+pub mod socket;
+pub mod stats;
+
+use std::net::{IpAddr, SocketAddr, UdpSocket};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use tokio::io::Interest;
+
+use crate::proto::server::{Received, Server, ServerConfig, Verdict};
+use crate::proto::system::SystemVars;
+use crate::proto::time::{Log2Seconds, NtpTimestamp};
+use crate::runtime::{LocalClockPlan, ServerPlan};
+use crate::srvlog;
+use iface::Action;
+use log::Level;
+use stats::Stats;
+
+/// A socket bound for one worker.
+#[derive(Debug)]
+pub struct Bound {
+    /// The socket (non-blocking).
+    pub socket: UdpSocket,
+    /// Its local address.
+    pub local: SocketAddr,
+    /// Serve, or read and discard (`interface drop`).
+    pub action: Action,
+}
+
+/// Binds every endpoint once per worker (SO_REUSEPORT). An endpoint with port 0 gets a port
+/// from the kernel with the first socket; the other workers' sockets join it. An interface
+/// address that cannot be bound (an IPv6 address still tentative, an address gone since the
+/// scan) is logged and skipped, as ntpd does; an explicit `--listen` address must bind.
+pub fn bind_all(endpoints: &[iface::Endpoint], workers: usize) -> Result<Vec<Vec<Bound>>, String> {
+    let mut per_worker: Vec<Vec<Bound>> = (0..workers).map(|_| Vec::new()).collect();
+    for e in endpoints {
+        let mut addr = e.addr;
+        let mut socks = Vec::with_capacity(workers);
+        let mut failed = None;
+        for _ in 0..workers {
+            match socket::bind_udp(addr, true).and_then(|s| s.local_addr().map(|a| (s, a))) {
+                Ok((s, a)) => {
+                    addr = a;
+                    socks.push(Bound { socket: s, local: a, action: e.action });
+                }
+                Err(err) => {
+                    failed = Some(format!("cannot bind {} UDP {addr} ({}): {err}", socket::family(&addr), e.name));
+                    break;
+                }
+            }
+        }
+        match failed {
+            Some(msg) if e.name == "--listen" => return Err(msg),
+            Some(msg) => srvlog!(Level::Warning, "{msg}; not serving there"),
+            None => {
+                for (w, b) in per_worker.iter_mut().zip(socks) {
+                    w.push(b);
+                }
+            }
+        }
+    }
+    if per_worker[0].is_empty() {
+        return Err("no address could be bound".into());
+    }
+    Ok(per_worker)
+}
+
+/// The system variables workers put in replies, published by the main thread (the local
+/// clock driver now; upstream synchronisation later). Workers read it once per batch.
+#[derive(Debug)]
+pub struct SystemFeed {
+    vars: RwLock<SystemVars>,
+    version: AtomicU64,
+}
+
+impl SystemFeed {
+    /// Starts with `v`.
+    pub fn new(v: SystemVars) -> Self {
+        SystemFeed { vars: RwLock::new(v), version: AtomicU64::new(1) }
+    }
+    /// Publishes new variables.
+    pub fn publish(&self, v: SystemVars) {
+        *self.vars.write().unwrap_or_else(|e| e.into_inner()) = v;
+        self.version.fetch_add(1, Ordering::Release);
+    }
+    /// Current version (changes on every publish).
+    pub fn version(&self) -> u64 {
+        self.version.load(Ordering::Acquire)
+    }
+    /// Current variables.
+    pub fn get(&self) -> SystemVars {
+        self.vars.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+/// State shared by the workers and the main thread.
+struct Shared {
+    server: Mutex<ServerSlot>,
+    system: SystemFeed,
+    stats: Stats,
+    stop: AtomicBool,
+    stop_tx: tokio::sync::watch::Sender<bool>,
+    start: Instant,
+}
+
+struct ServerSlot {
+    server: Server,
+    system_version: u64,
+}
+
+/// What a reload produces: the new plan, or the diagnostics that made it fail.
+pub type Reload = Box<dyn FnMut() -> Result<ServerPlan, Vec<String>> + Send>;
+
+/// How to run.
+pub struct RunOptions {
+    /// Re-reads the configuration on SIGHUP.
+    pub reload: Reload,
+    /// Called once every socket is bound and the workers run (the detached child tells its
+    /// parent here).
+    pub on_ready: Option<Box<dyn FnOnce() + Send>>,
+    /// Stop after this long (tests); `None` runs until a signal.
+    pub max_runtime: Option<Duration>,
+}
+
+/// The system variables the local clock driver gives `since_start` after start-up, or the
+/// unsynchronised state without one.
+fn local_system(plan: Option<&LocalClockPlan>, initial: &SystemVars, precision: Log2Seconds, since_start: Duration) -> SystemVars {
+    match plan {
+        Some(p) => p.clock.system_vars(precision, since_start, NtpTimestamp::from_unix(clock::unix_now())),
+        None => SystemVars { precision, ..initial.clone() },
+    }
+}
+
+/// Serves until SIGTERM/SIGINT (or `max_runtime`); returns the final counters.
+pub fn run(sockets: Vec<Vec<Bound>>, plan: ServerPlan, mut opts: RunOptions) -> Result<stats::Snapshot, String> {
+    let precision = clock::measure_precision();
+    let start = clock::monotonic();
+    let mut local_clock = plan.local_clock.clone();
+    let mut initial = plan.initial_system.clone();
+    let system0 = local_system(local_clock.as_ref(), &initial, precision, Duration::ZERO);
+    if system0.is_synchronised() {
+        srvlog!(Level::Notice, "synchronised to the local clock: stratum {}, refid {}", system0.stratum, refid_text(&system0));
+    } else {
+        srvlog!(Level::Notice, "unsynchronised: answering with leap indicator 3 (alarm) until a source is selected");
+    }
+    // ntpd's implicit `restrict <own address> ignore ntpport interface` for every address served.
+    let mut local_ips: Vec<IpAddr> = sockets.iter().flatten().map(|b| b.local.ip()).filter(|ip| !ip.is_unspecified()).collect();
+    local_ips.sort();
+    local_ips.dedup();
+    let with_interfaces = |mut c: ServerConfig| {
+        for ip in &local_ips {
+            c.access.add_interface(*ip);
+        }
+        c
+    };
+    let shared = Arc::new(Shared {
+        server: Mutex::new(ServerSlot {
+            server: Server::with_seed(with_interfaces(plan.server.clone()), system0.clone(), random_seed()),
+            system_version: 1,
+        }),
+        system: SystemFeed::new(system0),
+        stats: Stats::default(),
+        stop: AtomicBool::new(false),
+        stop_tx: tokio::sync::watch::channel(false).0,
+        start,
+    });
+    let mut iface_rules = plan.interface_rules.clone();
+
+    // Signals are installed before the workers start, so none can kill a half-started server.
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| format!("tokio runtime: {e}"))?;
+    let (mut term, mut int, mut hup) = rt
+        .block_on(async {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok::<_, std::io::Error>((signal(SignalKind::terminate())?, signal(SignalKind::interrupt())?, signal(SignalKind::hangup())?))
+        })
+        .map_err(|e| format!("cannot install signal handlers: {e}"))?;
+
+    let mut threads = Vec::new();
+    for (i, socks) in sockets.into_iter().enumerate() {
+        let sh = shared.clone();
+        let t = std::thread::Builder::new()
+            .name(format!("ntp-worker-{i}"))
+            .spawn(move || worker(sh, socks))
+            .map_err(|e| format!("cannot start worker thread: {e}"))?;
+        threads.push(t);
+    }
+    srvlog!(Level::Notice, "ready: serving with {} worker thread{}", threads.len(), if threads.len() == 1 { "" } else { "s" });
+    if let Some(f) = opts.on_ready.take() {
+        f();
+    }
+
+    let deadline = opts.max_runtime.map(|d| start + d);
+    let result = rt.block_on(async {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut synced = shared.system.get().is_synchronised();
+        loop {
+            let until_deadline = deadline.map(|d| d.saturating_duration_since(clock::monotonic())).unwrap_or(Duration::from_secs(3600));
+            tokio::select! {
+                _ = term.recv() => { srvlog!(Level::Notice, "SIGTERM: stopping"); break; }
+                _ = int.recv() => { srvlog!(Level::Notice, "SIGINT: stopping"); break; }
+                _ = tokio::time::sleep(until_deadline), if deadline.is_some() => { srvlog!(Level::Notice, "run time over: stopping"); break; }
+                _ = hup.recv() => {
+                    srvlog!(Level::Notice, "SIGHUP: re-reading the configuration");
+                    match (opts.reload)() {
+                        Ok(p) => {
+                            if p.interface_rules != iface_rules {
+                                srvlog!(Level::Warning, "interface/nic rules changed: the listening sockets stay as they are until restart");
+                            }
+                            iface_rules = p.interface_rules.clone();
+                            local_clock = p.local_clock.clone();
+                            initial = p.initial_system.clone();
+                            let sys = local_system(local_clock.as_ref(), &initial, precision, shared.start.elapsed());
+                            // The MRU list and counters stay; access, limits and keys are the new ones.
+                            shared.server.lock().unwrap_or_else(|e| e.into_inner()).server.reconfigure(with_interfaces(p.server.clone()));
+                            shared.system.publish(sys);
+                            srvlog!(Level::Notice, "configuration reloaded; {}", shared.stats.snapshot());
+                        }
+                        Err(diags) => {
+                            for d in &diags {
+                                srvlog!(Level::Err, "{d}");
+                            }
+                            srvlog!(Level::Err, "reload failed: still serving the previous configuration");
+                        }
+                    }
+                }
+                _ = tick.tick() => {
+                    let sys = local_system(local_clock.as_ref(), &initial, precision, shared.start.elapsed());
+                    let now_synced = sys.is_synchronised();
+                    if now_synced != synced {
+                        if now_synced {
+                            srvlog!(Level::Notice, "synchronised to the local clock: stratum {}, refid {}", sys.stratum, refid_text(&sys));
+                        } else {
+                            srvlog!(Level::Notice, "unsynchronised");
+                        }
+                        synced = now_synced;
+                    }
+                    shared.system.publish(sys);
+                }
+            }
+        }
+    });
+    let _: () = result;
+    shared.stop.store(true, Ordering::Release);
+    shared.stop_tx.send_replace(true);
+    for t in threads {
+        let _ = t.join();
+    }
+    let snap = shared.stats.snapshot();
+    srvlog!(Level::Notice, "stopped; {snap}");
+    Ok(snap)
+}
+
+/// A seed for the protocol core's randomness (KoD and MRU choices): std's per-process random
+/// hasher keys, no extra dependency.
+fn random_seed() -> u64 {
+    use std::hash::BuildHasher;
+    std::collections::hash_map::RandomState::new().hash_one((std::process::id(), clock::unix_now()))
+}
+
+fn refid_text(s: &SystemVars) -> String {
+    s.reference_id.0.iter().take_while(|&&b| b != 0).map(|&b| if b.is_ascii_graphic() { b as char } else { '.' }).collect()
+}
+
+fn worker(shared: Arc<Shared>, socks: Vec<Bound>) {
+    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            srvlog!(Level::Err, "worker runtime: {e}");
+            return;
+        }
+    };
+    // The batch buffers hold raw pointers (not Send): every task of a worker stays on its thread.
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&rt, async move {
+        let mut tasks = Vec::new();
+        for b in socks {
+            tasks.push(tokio::task::spawn_local(serve_socket(shared.clone(), b)));
+        }
+        for t in tasks {
+            let _ = t.await;
+        }
+    });
+}
+
+async fn serve_socket(shared: Arc<Shared>, b: Bound) {
+    let local = b.local;
+    let action = b.action;
+    let sock = match tokio::net::UdpSocket::from_std(b.socket) {
+        Ok(s) => s,
+        Err(e) => {
+            srvlog!(Level::Err, "{local}: {e}");
+            return;
+        }
+    };
+    let mut rb = socket::RecvBatch::new();
+    let mut sb = socket::SendBatch::new();
+    let mut counts = stats::Local::default();
+    let mut stop = shared.stop_tx.subscribe();
+    loop {
+        if shared.stop.load(Ordering::Acquire) {
+            break;
+        }
+        tokio::select! {
+            biased;
+            _ = stop.changed() => break,
+            r = sock.readable() => if let Err(e) = r { srvlog!(Level::Err, "{local}: {e}"); break; },
+        }
+        // Drain the socket, a bounded number of batches at a time so the other sockets of this
+        // worker get their turn.
+        let mut drained = false;
+        for _ in 0..16 {
+            match sock.try_io(Interest::READABLE, || rb.recv(&sock)) {
+                Ok(0) => {
+                    drained = true;
+                    break;
+                }
+                Ok(_) => {
+                    handle_batch(&shared, local, action, &rb, &mut sb, &mut counts);
+                    if !sb.is_empty() {
+                        send_all(&sock, &mut sb, &mut counts).await;
+                    }
+                    shared.stats.flush(&mut counts);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    drained = true;
+                    break;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    // ECONNREFUSED & co. from an earlier ICMP error: nothing to do but go on.
+                    srvlog!(Level::Debug, "{local}: receive: {e}");
+                    drained = true;
+                    break;
+                }
+            }
+        }
+        if !drained {
+            tokio::task::yield_now().await;
+        }
+    }
+    shared.stats.flush(&mut counts);
+}
+
+fn handle_batch(
+    shared: &Shared,
+    local: SocketAddr,
+    action: Action,
+    rb: &socket::RecvBatch,
+    sb: &mut socket::SendBatch,
+    counts: &mut stats::Local,
+) {
+    let metas = rb.meta();
+    counts.received += metas.len() as u64;
+    if action == Action::Drop {
+        for _ in metas {
+            counts.drop("interface drop");
+        }
+        return;
+    }
+    let mono = shared.start.elapsed();
+    let mut slot = shared.server.lock().unwrap_or_else(|e| e.into_inner());
+    let v = shared.system.version();
+    if v != slot.system_version {
+        slot.server.set_system(shared.system.get());
+        slot.system_version = v;
+    }
+    // T3 as late as the sans-IO core allows: read right before the reply is encoded.
+    let mut tx_clock = || NtpTimestamp::from_unix(clock::unix_now());
+    for (i, m) in metas.iter().enumerate() {
+        if m.truncated {
+            counts.drop("too long");
+            continue;
+        }
+        let rx_time = match m.kernel_rx {
+            Some((s, ns)) => NtpTimestamp::from_unix(clock::from_timespec(s, ns)),
+            None => NtpTimestamp::from_unix(clock::unix_now()),
+        };
+        let rx = Received { src: m.peer, dst: local, rx_time, mono };
+        let out = sb.next_buf();
+        match slot.server.handle(&rx, rb.packet(i), out, &mut tx_clock) {
+            Verdict::Reply(len) => {
+                sb.push(len, m.peer);
+                counts.replied += 1;
+            }
+            Verdict::Kiss(_, len) => {
+                sb.push(len, m.peer);
+                counts.kod += 1;
+            }
+            Verdict::Drop(r) => counts.drop(r.name()),
+        }
+    }
+}
+
+async fn send_all(sock: &tokio::net::UdpSocket, sb: &mut socket::SendBatch, counts: &mut stats::Local) {
+    // Bounded: a socket that stays unwritable for a second loses the rest of this batch.
+    let deadline = clock::monotonic() + Duration::from_secs(1);
+    while !sb.is_empty() {
+        match sock.try_io(Interest::WRITABLE, || sb.send(sock)) {
+            Ok(o) => counts.send_failed += o.failed as u64,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                let left = deadline.saturating_duration_since(clock::monotonic());
+                if !matches!(tokio::time::timeout(left, sock.writable()).await, Ok(Ok(()))) {
+                    counts.send_failed += sb.len() as u64;
+                    sb.clear();
+                    return;
+                }
+            }
+            Err(_) => {
+                counts.send_failed += sb.len() as u64;
+                sb.clear();
+                return;
+            }
+        }
+    }
+}
