@@ -9,4 +9,5 @@
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
+pub mod lint;
 pub mod source;
