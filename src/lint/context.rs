@@ -121,9 +121,10 @@ impl<'a> LintContext<'a> {
     pub fn sources_map(&self) -> &'a SourceMap {
         &self.loaded.sources
     }
-    /// Is the profile on?
+    /// Was the profile asked for explicitly? (Switches severities and variants; `pedantic`
+    /// turns on every profile's rules but not their severity changes.)
     pub fn profile(&self, p: Profile) -> bool {
-        self.opts.has(p)
+        self.opts.profiles.contains(&p)
     }
     /// The effective restrict table (built once).
     pub fn table(&self) -> &RestrictTable {

@@ -63,16 +63,31 @@ impl Rule for FilePathCollision {
             files.push((norm(&i.path.value), "`includefile`".into(), i.path.span));
         }
         if let Some(dir) = &c.statsdir {
-            let mut names: Vec<(String, Span)> = c.statistics.iter().map(|s| (s.value.clone(), s.span)).collect();
+            // One file per statistics generator: `statistics X` and `filegen X …` name the same
+            // generator; its file is `filegen X file F` (the last one), else X.
+            let mut gens: Vec<(String, String, Span)> = Vec::new();
+            for s in &c.statistics {
+                if !gens.iter().any(|g| g.0 == s.value) {
+                    gens.push((s.value.clone(), s.value.clone(), s.span));
+                }
+            }
             for f in &c.filegens {
-                let file = f.options.iter().find_map(|o| match o {
+                let file = f.options.iter().rev().find_map(|o| match o {
                     crate::config::model::FilegenOption::File(x) => Some(x.value.clone()),
                     _ => None,
                 });
-                names.push((file.unwrap_or_else(|| f.name.value.clone()), f.span));
+                match gens.iter_mut().find(|g| g.0 == f.name.value) {
+                    Some(g) => {
+                        if let Some(file) = file {
+                            g.1 = file;
+                            g.2 = f.span;
+                        }
+                    }
+                    None => gens.push((f.name.value.clone(), file.unwrap_or_else(|| f.name.value.clone()), f.span)),
+                }
             }
-            for (n, sp) in names {
-                files.push((norm(&format!("{}{}", dir.value, n)), format!("statistics file `{n}`"), sp));
+            for (gen_name, file, sp) in gens {
+                files.push((norm(&format!("{}{}", dir.value, file)), format!("the `{gen_name}` statistics file"), sp));
             }
         }
         let mut reported: Vec<(usize, usize)> = Vec::new();

@@ -32,19 +32,26 @@ impl Rule for IgnoredInNtpsec {
         if ctx.classic() && !migrating {
             return;
         }
+        // One finding per restrict line, naming every ignored flag on it.
         for r in &ctx.config().restricts {
-            for f in r.flags.iter().filter(|f| f.value == "nopeer" || f.value == "notrap") {
-                // On a classic config being migrated, removing the flag would change classic's behaviour.
-                let safety = if migrating { Safety::Unsafe } else { Safety::Safe };
-                sink.push(
-                    Diagnostic::new(Code::Ntp502, f.span, format!("NTPsec ignores `{}` and logs so at every start", f.value))
-                        .severity(Severity::Info)
-                        .label("no effect in NTPsec")
-                        .help(format!("remove `{}`", f.value))
-                        .fix(fix(format!("remove `{}`", f.value), safety, vec![remove_word(ctx, f.span)]))
-                        .ntpd(crate::diagnostic::Phase::Config, format!("CONFIG: restrict {} ignored", f.value)),
-                );
+            let flags: Vec<&crate::source::Spanned<String>> =
+                r.flags.iter().filter(|f| f.value == "nopeer" || f.value == "notrap").collect();
+            let Some(first) = flags.first() else { continue };
+            let words: Vec<String> = flags.iter().map(|f| format!("`{}`", f.value)).collect();
+            // On a classic config being migrated, removing the flags would change classic's behaviour.
+            let safety = if migrating { Safety::Unsafe } else { Safety::Safe };
+            let log = flags.iter().map(|f| format!("CONFIG: restrict {} ignored", f.value)).collect::<Vec<_>>().join("\n");
+            let mut d =
+                Diagnostic::new(Code::Ntp502, first.span, format!("NTPsec ignores {} and logs so at every start", words.join(" and ")))
+                    .severity(Severity::Info)
+                    .label("no effect in NTPsec")
+                    .help(format!("remove {}", words.join(" and ")))
+                    .fix(fix(format!("remove {}", words.join(" and ")), safety, flags.iter().map(|f| remove_word(ctx, f.span)).collect()))
+                    .ntpd(crate::diagnostic::Phase::Config, log);
+            for f in &flags[1..] {
+                d = d.related(f.span, "ignored too");
             }
+            sink.push(d);
         }
         if migrating && let Some(rk) = &ctx.config().auth.requestkey {
             sink.push(

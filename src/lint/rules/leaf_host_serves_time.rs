@@ -36,31 +36,37 @@ impl Rule for LeafHostServesTime {
         if serves_net || ctx.network_sources().is_empty() {
             return;
         }
+        // One finding per configuration, anchored on the first default line that serves; the
+        // fix adds `noserve` to every such line.
+        let mut lines: Vec<usize> = Vec::new();
         for fam in [Fam::V4, Fam::V6] {
             let e = t.default(fam);
             if e.flags.any(Flags::NOSERVE.or(Flags::IGNORE)) || (fam == Fam::V6 && ctx.ipv6_disabled()) {
                 continue;
             }
-            let Some(&l) = e.lines.last() else { continue };
-            let r = &ctx.config().restricts[l];
-            let mut edits = vec![append_after(r.span, "noserve")];
-            if t.source.is_none() {
-                edits.push(restrict_source_edit(ctx, "restrict source nomodify notrap noquery"));
-            }
-            sink.push(
-                Diagnostic::new(
-                    Code::Ntp226,
-                    ctx.keyword_span(r.span).to(r.span),
-                    "this host looks like a pure client but answers time requests from anyone",
-                )
-                .label("no `noserve` on the default")
-                .help("add `noserve` to the defaults and `restrict source nomodify notrap noquery` (ntpd ≥ 4.2.8, NTPsec), or NTP301 fires")
-                .fix(fix("add `noserve` (and `restrict source`)", Safety::Unsafe, edits)),
-            );
-            // `restrict default` covers both families: one finding.
-            if matches!(r.target, RestrictTarget::Default { family: None }) {
-                break;
+            for &l in &e.lines {
+                if ctx.config().restricts[l].action == RestrictAction::Restrict && !lines.contains(&l) {
+                    lines.push(l);
+                }
             }
         }
+        let Some(&first) = lines.first() else { return };
+        let r = &ctx.config().restricts[first];
+        let mut edits: Vec<Edit> = lines.iter().map(|l| append_after(ctx.config().restricts[*l].span, "noserve")).collect();
+        if t.source.is_none() {
+            edits.push(restrict_source_edit(ctx, "restrict source nomodify notrap noquery"));
+        }
+        let mut d = Diagnostic::new(
+            Code::Ntp226,
+            ctx.keyword_span(r.span).to(r.span),
+            "this host looks like a pure client but answers time requests from anyone",
+        )
+        .label("no `noserve` on the default")
+        .help("add `noserve` to the defaults and `restrict source nomodify notrap noquery` (ntpd ≥ 4.2.8, NTPsec), or NTP301 fires");
+        for l in &lines[1..] {
+            let s = ctx.config().restricts[*l].span;
+            d = d.related(ctx.keyword_span(s).to(s), "no `noserve` either");
+        }
+        sink.push(d.fix(fix("add `noserve` (and `restrict source`)", Safety::Unsafe, edits)));
     }
 }

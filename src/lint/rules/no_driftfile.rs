@@ -52,7 +52,7 @@ impl Rule for NoDriftfile {
                     )),
                 );
             }
-            Some(v) if matches!(&v.value, Value::Str(s) if s.is_empty()) && ctx.profile(Profile::Pedantic) => {
+            Some(v) if matches!(&v.value, Value::Str(s) if s.is_empty()) && ctx.opts.has(Profile::Pedantic) => {
                 sink.push(
                     Diagnostic::new(Code::Ntp324, ctx.keyword_span(v.span), "`driftfile` without a path disables the drift file")
                         .label("drift file disabled")
