@@ -32,6 +32,16 @@ fn main() {
             }
         }
         let parse = t.elapsed().as_secs_f64() / rounds as f64;
+        // Lint alone, on configurations loaded once.
+        let loaded: Vec<_> = files.iter().map(|(n, b)| load_bytes(n, b, &lo)).collect();
+        let t = Instant::now();
+        for _ in 0..rounds {
+            for l in &loaded {
+                std::hint::black_box(ntpcheck::lint::check(l, &LintOptions::default()));
+            }
+        }
+        let lint_only = t.elapsed().as_secs_f64() / rounds as f64;
+        println!("lint only {d:?} (default rules, pre-loaded): {:.2} ms per pass over {} files", lint_only * 1e3, files.len());
         for (label, opts) in [("default", LintOptions::default()), ("all profiles", all_profiles())] {
             let t = Instant::now();
             let mut findings = 0;

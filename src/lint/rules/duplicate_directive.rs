@@ -37,9 +37,30 @@ impl Rule for DuplicateDirective {
         for v in &c.vars {
             add(v.name.clone(), v.span);
         }
-        // statsdir, keys, controlkey, requestkey keep only the last in the model: read the text.
-        for f in ctx.sources_map().files().iter().enumerate() {
-            let _ = f;
+        // The model keeps only the last `keys`, `statsdir`, `controlkey`, `requestkey`: find
+        // their lines in the text (lines ntpd rejects are left out).
+        let rejected: Vec<(crate::source::FileId, usize)> = ctx
+            .loaded
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| (d.span.file, ctx.sources_map().get(d.span.file).line_col(d.span.start).0))
+            .collect();
+        for (fi, f) in ctx.sources_map().files().iter().enumerate() {
+            let file = crate::source::FileId(fi as u32);
+            let mut off = 0;
+            for (li, line) in f.text.split('\n').enumerate() {
+                let code = line.split('#').next().unwrap_or("");
+                let word = code.split_whitespace().next().unwrap_or("");
+                if matches!(word, "keys" | "statsdir" | "controlkey" | "requestkey")
+                    && code.split_whitespace().count() == 2
+                    && !rejected.contains(&(file, li + 1))
+                {
+                    let start = off + code.find(word).unwrap_or(0);
+                    add(word.to_string(), Span::new(file, start, off + code.trim_end().len()));
+                }
+                off += line.len() + 1;
+            }
         }
         for t in &c.tos {
             add(format!("tos {}", t.name), t.span);
@@ -59,7 +80,6 @@ impl Rule for DuplicateDirective {
             };
             for sp in ignored {
                 let anchor = if name.contains(' ') { sp } else { ctx.keyword_span(sp) };
-                let in_line = !name.contains(' ') || ctx.line_span(sp).start == sp.start;
                 let mut d = Diagnostic::new(Code::Ntp401, anchor, format!("`{name}` is given more than once: ntpd ignores this one"))
                     .label("ignored")
                     .related(
@@ -67,10 +87,9 @@ impl Rule for DuplicateDirective {
                         if first_wins { "classic 4.2.8p18 keeps the first" } else { "the last one wins" },
                     )
                     .help(format!("keep one `{name}`"));
-                // Deleting the whole ignored line is exact when the line holds only this item.
-                let whole = ctx.line_span(sp);
-                let rest = ctx.text(Span::new(sp.file, sp.end, whole.end)).split('#').next().unwrap_or("").trim().is_empty();
-                if (!name.contains(' ') || (in_line && rest)) && !name.contains(' ') {
+                // A single-valued directive owns its line: deleting the ignored line is exact.
+                // (`tos`/`tinker` items share lines with other items: no fix.)
+                if !name.contains(' ') {
                     d = d.fix(fix("delete the ignored line", Safety::Safe, vec![delete_line(ctx, sp)]));
                 }
                 sink.push(d);
