@@ -278,8 +278,11 @@ fn sarif_region(sources: &SourceMap, sp: crate::source::Span) -> serde_json::Val
 }
 
 fn sarif_uri(name: &str) -> String {
+    if name == "<stdin>" {
+        return "stdin".into();
+    }
     let n = name.strip_prefix("./").unwrap_or(name);
-    n.replace(' ', "%20")
+    n.replace('%', "%25").replace(' ', "%20").replace('<', "%3C").replace('>', "%3E")
 }
 
 /// A SARIF 2.1.0 log for all findings of all loads.

@@ -66,5 +66,6 @@ pub fn apply_edits(text: &str, edits: &[Edit]) -> String {
 
 /// A unified diff between two versions of a file.
 pub fn unified_diff(name: &str, old: &str, new: &str) -> String {
-    similar::TextDiff::from_lines(old, new).unified_diff().context_radius(2).header(&format!("a/{name}"), &format!("b/{name}")).to_string()
+    let (a, b) = if name.starts_with('/') { (name.to_string(), name.to_string()) } else { (format!("a/{name}"), format!("b/{name}")) };
+    similar::TextDiff::from_lines(old, new).unified_diff().context_radius(2).header(&a, &b).to_string()
 }
