@@ -36,7 +36,17 @@ impl Rule for LocalhostQueryBlocked {
             let e = t.lookup(ip.parse().expect("literal"), false);
             let Some(flag) = [Flags::IGNORE, Flags::NOQUERY].into_iter().find(|f| e.flags.has(*f)) else { continue };
             let word = flag.words()[0];
-            let (anchor, fixable) = match e.site(flag) {
+            // Prefer the family's own line (`restrict -6 default … noquery` for ::1) as anchor.
+            let own = e.lines.iter().rev().find_map(|l| {
+                let r = &ctx.config().restricts[*l];
+                let fam_line = match (&r.target, fam) {
+                    (RestrictTarget::Default { family: Some(crate::config::model::Family::Ipv6) }, Fam::V6) => true,
+                    (RestrictTarget::Default { family: Some(crate::config::model::Family::Ipv4) }, Fam::V4) => true,
+                    _ => false,
+                };
+                if fam_line { r.flags.iter().find(|f| f.value == word).map(|f| f.span) } else { None }
+            });
+            let (anchor, fixable) = match own.or(e.site(flag)) {
                 Some(s) => (s, e.is_default),
                 None => match ctx.config().restricts.first() {
                     Some(r) => (ctx.keyword_span(r.span), true),
