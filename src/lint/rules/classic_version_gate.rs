@@ -14,7 +14,7 @@ impl ClassicVersionGate {
         enabled: Enabled::Migrate(Some(Dialect::Classic)),
         fix: FixAvailability::None,
         since: "0.1.0",
-        what: "With `--profile migrate --target classic@4.2.X[pN]`: a feature newer than that version — `pool` (4.2.6), `restrict source` (4.2.8), `tinker stepback`/`stepfwd` (p2), `dscp`, `leapsmearinterval` (p3), `restrict -4/-6 … mask` (p10), `ippeerlimit`, `noepeer`, `tos basedate` (p11), `xmtnonce`, `pollskewlist`, `serverresponse fuzz`, `leapfile checkhash/ignorehash`, `fudge minjitter` (p14), `device` (p16), `delrestrict` (p18).",
+        what: "With `--profile migrate --target classic@4.2.X[pN]`: a feature newer than that version — `pool` (4.2.6), `restrict source` (4.2.8), `tinker stepback`/`stepfwd` (p2), `dscp`, `leapsmearinterval` (p3), `restrict -4/-6 … mask` (p10), `ippeerlimit`, `noepeer`, `tos basedate` (p11), `xmtnonce`, `pollskewlist`, `serverresponse fuzz`, `leapfile checkhash/ignorehash`, `fudge minjitter` (p14), `device` (p16), `delrestrict` (p18); with `--env`, AES128CMAC keys in the keys file (p11).",
         why: "An older ntpd does not know the keyword: the line is a syntax error there (or only its prefix is applied).",
         flagged: "# ntpcheck-test: target classic@4.2.6p5\nrestrict default kod limited nomodify notrap nopeer noquery\nrestrict source nomodify notrap noquery\npool pool.ntp.org iburst\n",
         fine: "# ntpcheck-test: target classic@4.2.6p5\nrestrict default kod nomodify notrap nopeer noquery\nserver 192.0.2.1 iburst\n",
@@ -94,6 +94,17 @@ impl Rule for ClassicVersionGate {
         }
         for d in &c.devices {
             found.push((ctx.keyword_span(d.span), "`device`", (8, 16)));
+        }
+        // AES128CMAC keys (4.2.8p11) live in the keys file: only with `--env`.
+        if ctx.opts.env
+            && let Some(k) = &c.auth.keys
+            && let Ok(text) = std::fs::read_to_string(ctx.env_path(&k.value))
+            && crate::lint::keysfile::parse(&text, Dialect::Classic)
+                .keys
+                .iter()
+                .any(|x| x.kind.eq_ignore_ascii_case("AES128CMAC") || x.kind.eq_ignore_ascii_case("AES"))
+        {
+            found.push((k.span, "an AES128CMAC key", (8, 11)));
         }
         for (sp, what, since) in found {
             if since > have {

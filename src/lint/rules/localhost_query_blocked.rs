@@ -39,11 +39,11 @@ impl Rule for LocalhostQueryBlocked {
             // Prefer the family's own line (`restrict -6 default … noquery` for ::1) as anchor.
             let own = e.lines.iter().rev().find_map(|l| {
                 let r = &ctx.config().restricts[*l];
-                let fam_line = match (&r.target, fam) {
-                    (RestrictTarget::Default { family: Some(crate::config::model::Family::Ipv6) }, Fam::V6) => true,
-                    (RestrictTarget::Default { family: Some(crate::config::model::Family::Ipv4) }, Fam::V4) => true,
-                    _ => false,
-                };
+                let fam_line = matches!(
+                    (&r.target, fam),
+                    (RestrictTarget::Default { family: Some(crate::config::model::Family::Ipv6) }, Fam::V6)
+                        | (RestrictTarget::Default { family: Some(crate::config::model::Family::Ipv4) }, Fam::V4)
+                );
                 if fam_line { r.flags.iter().find(|f| f.value == word).map(|f| f.span) } else { None }
             });
             let (anchor, fixable) = match own.or(e.site(flag)) {
