@@ -324,8 +324,11 @@ impl LintOptions {
             _ => self.env,
         };
         // Migration rules look at the source dialect's model and ask about the target.
-        // A rule for the target dialect also runs on a config being migrated to it.
-        let migrating_to = self.has(Profile::Migrate).then_some(self.target).flatten().is_some_and(|t| m.dialects.includes(t.dialect));
+        // A migration rule for the target dialect also runs on a config being migrated to it.
+        // (Only migration rules: other rules of the target dialect would read the source
+        // dialect's restrict table, e.g. NTPsec's built-in `limited`, as if it were the target's.)
+        let migrating_to = m.category == Category::Migration
+            && self.has(Profile::Migrate).then_some(self.target).flatten().is_some_and(|t| m.dialects.includes(t.dialect));
         let dialect_ok = matches!(m.enabled, Enabled::Migrate(_)) || m.dialects.includes(dialect) || migrating_to;
         on && needs && dialect_ok
     }
