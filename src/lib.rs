@@ -12,4 +12,5 @@ pub mod diagnostic;
 pub mod proto;
 pub mod runtime;
 pub mod server;
+pub mod lint;
 pub mod source;

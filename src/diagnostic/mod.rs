@@ -87,6 +87,18 @@ pub struct Diagnostic {
     /// When ntpd reports it: while parsing (seen by classic's `--saveconfigquit`), or while
     /// applying the configuration at start-up. `None`: ntpd says nothing.
     pub ntpd_phase: Option<Phase>,
+    /// Other places involved (secondary labels), e.g. the sources a restrict line blocks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<Related>,
+}
+
+/// A secondary location of a diagnostic.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Related {
+    /// Where.
+    pub span: Span,
+    /// What this place has to do with the finding.
+    pub label: String,
 }
 
 /// When ntpd notices a problem.
@@ -113,7 +125,13 @@ impl Diagnostic {
             fix: None,
             ntpd_log: None,
             ntpd_phase: None,
+            related: Vec::new(),
         }
+    }
+    /// Add a secondary label.
+    pub fn related(mut self, span: Span, label: impl Into<String>) -> Self {
+        self.related.push(Related { span, label: label.into() });
+        self
     }
     /// Record what ntpd logs, and when.
     pub fn ntpd(mut self, phase: Phase, log: impl Into<String>) -> Self {

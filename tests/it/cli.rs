@@ -18,7 +18,7 @@ fn clean_file_exits_0() {
 #[test]
 fn errors_exit_1_and_json_has_the_schema() {
     let f = root().join("testdata/examples/centos6-blog.conf");
-    let out = ntpcheck().args(["check", "--format", "json"]).arg(&f).assert().code(1).get_output().stdout.clone();
+    let out = ntpcheck().args(["check", "--format", "json", "--select", "NTP0,NTP1"]).arg(&f).assert().code(1).get_output().stdout.clone();
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
     let d = v["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "NTP002").unwrap();
     for k in ["code", "severity", "message", "file", "line", "column", "end_line", "end_column", "help", "daemon_effect"] {
@@ -43,7 +43,11 @@ fn unreadable_file_exits_2_with_a_clear_message() {
 
 #[test]
 fn short_format_and_stdin() {
-    let a = ntpcheck().args(["check", "--format", "short", "-"]).write_stdin("server 192.0.2.1 iburts\n").assert().code(1);
+    let a = ntpcheck()
+        .args(["check", "--format", "short", "--select", "NTP0,NTP1", "-"])
+        .write_stdin("server 192.0.2.1 iburts\n")
+        .assert()
+        .code(1);
     let out = String::from_utf8_lossy(&a.get_output().stdout).to_string();
     assert_eq!(out, "<stdin>:1:18: NTP001 [error] unknown keyword `iburts`\n");
 }

@@ -4,6 +4,8 @@
 mod arch;
 /// CLI transcripts: exit codes, formats.
 mod cli;
+/// CLI transcripts of the lint options: formats, select/ignore, profiles, fixes, env/dns.
+mod cli_lint;
 /// Corpus: classic saveconfig dumps and error lines vs the stored classic oracle verdicts.
 mod corpus_classic;
 /// grammar/ntp.conf.ebnf terminals == the keyword table.
@@ -12,6 +14,12 @@ mod grammar;
 mod interop;
 /// The keys-file parser: golden files per dialect; never panics.
 mod keys;
+/// Lint: registry invariants, fixtures, docs examples, catalog §6.2, formats, SARIF, --fix.
+mod lint;
+/// Lint over the whole corpus in every profile (no panic; per-rule firing summary).
+mod lint_corpus;
+/// Runs one lint case with the options its rule and `# ntpcheck-test:` directives ask for.
+mod lint_harness;
 /// Differential test against a live NTPsec ntpd, sandboxed (corpus + testdata).
 mod ntpsec_oracle;
 /// Protocol core: golden packets from real clients/daemons, codec/server property tests, MRU bound.

@@ -1,0 +1,303 @@
+//! What a rule sees: the typed model, the source files, the effective restrict table, the
+//! options, and small questions many rules ask ("which lines are network sources?").
+
+use std::net::IpAddr;
+use std::sync::OnceLock;
+
+use crate::config::Dialect;
+use crate::config::load::Loaded;
+use crate::config::lower::{numeric_address, refclock_address};
+use crate::config::model::{AssocOption, Association, AssociationKind, Config, Family, MiscVar, Value};
+use crate::source::{SourceMap, Span};
+
+use super::restrict::RestrictTable;
+use super::{LintOptions, Profile};
+
+/// One association line seen as a time source.
+#[derive(Debug, Clone, Copy)]
+pub struct Source<'a> {
+    /// Index into `Config::associations`.
+    pub index: usize,
+    /// The line.
+    pub assoc: &'a Association,
+    /// Numeric address, when written as one.
+    pub ip: Option<IpAddr>,
+    /// A reference clock (127.127.T.U or NTPsec `refclock`).
+    pub refclock: Option<u8>,
+}
+
+impl<'a> Source<'a> {
+    /// The option of that name.
+    pub fn opt(&self, name: &str) -> Option<&'a AssocOption> {
+        self.assoc.options.iter().find(|o| o.name() == name)
+    }
+    /// Does it carry the option?
+    pub fn has(&self, name: &str) -> bool {
+        self.opt(name).is_some()
+    }
+    /// An integer option's value.
+    pub fn int(&self, name: &str) -> Option<i64> {
+        match self.opt(name) {
+            Some(AssocOption::Int { value, .. }) => Some(*value),
+            _ => None,
+        }
+    }
+    /// Is it a network source (not a refclock)?
+    pub fn is_network(&self) -> bool {
+        self.refclock.is_none()
+    }
+    /// Is it authenticated (`key`, `autokey`, NTPsec `nts`)?
+    pub fn authenticated(&self) -> bool {
+        self.has("key") || self.has("autokey") || self.has("nts")
+    }
+    /// The address or name as written.
+    pub fn name(&self) -> &'a str {
+        &self.assoc.address.text
+    }
+    /// The directive keyword.
+    pub fn kind(&self) -> AssociationKind {
+        self.assoc.kind
+    }
+    /// Normalised identity for duplicate detection.
+    pub fn identity(&self) -> String {
+        match self.ip {
+            Some(ip) => ip.to_string(),
+            None => match self.assoc.kind {
+                AssociationKind::Refclock => {
+                    format!("refclock:{}:{}", self.name().to_ascii_lowercase(), self.assoc.unit.as_ref().map(|u| u.value).unwrap_or(0))
+                }
+                _ => self.name().trim_end_matches('.').to_ascii_lowercase(),
+            },
+        }
+    }
+}
+
+/// Everything a rule may look at.
+pub struct LintContext<'a> {
+    /// The load (sources, model, parser diagnostics).
+    pub loaded: &'a Loaded,
+    /// Options of this run.
+    pub opts: &'a LintOptions,
+    table: OnceLock<RestrictTable>,
+}
+
+/// NTPsec refclock driver names and their legacy type numbers.
+pub const NTPSEC_DRIVER_TYPES: &[(&str, u8)] = &[
+    ("local", 1),
+    ("spectracom", 4),
+    ("truetime", 5),
+    ("generic", 8),
+    ("arbiter", 11),
+    ("modem", 18),
+    ("nmea", 20),
+    ("pps", 22),
+    ("hpgps", 26),
+    ("shm", 28),
+    ("trimble", 29),
+    ("oncore", 30),
+    ("jjy", 40),
+    ("zyfer", 42),
+    ("gpsd", 46),
+];
+
+impl<'a> LintContext<'a> {
+    /// A context over one load.
+    pub fn new(loaded: &'a Loaded, opts: &'a LintOptions) -> Self {
+        LintContext { loaded, opts, table: OnceLock::new() }
+    }
+    /// The model.
+    pub fn config(&self) -> &'a Config {
+        &self.loaded.config
+    }
+    /// Which daemon's reading.
+    pub fn dialect(&self) -> Dialect {
+        self.loaded.config.dialect
+    }
+    /// Classic?
+    pub fn classic(&self) -> bool {
+        self.dialect() == Dialect::Classic
+    }
+    /// The files.
+    pub fn sources_map(&self) -> &'a SourceMap {
+        &self.loaded.sources
+    }
+    /// Was the profile asked for explicitly? (Switches severities and variants; `pedantic`
+    /// turns on every profile's rules but not their severity changes.)
+    pub fn profile(&self, p: Profile) -> bool {
+        self.opts.profiles.contains(&p)
+    }
+    /// The effective restrict table (built once).
+    pub fn table(&self) -> &RestrictTable {
+        self.table.get_or_init(|| RestrictTable::build(self.config()))
+    }
+    /// The text of a span.
+    pub fn text(&self, s: Span) -> &'a str {
+        let f = self.loaded.sources.get(s.file);
+        f.text.get(s.start..s.end).unwrap_or("")
+    }
+    /// The span of a directive's first word (its keyword).
+    pub fn keyword_span(&self, s: Span) -> Span {
+        let t = self.text(s);
+        let n = t.find(|c: char| c.is_whitespace()).unwrap_or(t.len());
+        Span::new(s.file, s.start, s.start + n)
+    }
+    /// The span of a whole line (without its newline), including any comment.
+    pub fn line_span(&self, s: Span) -> Span {
+        let f = self.loaded.sources.get(s.file);
+        let (line, _) = f.line_col(s.start);
+        let (a, b) = f.line_range(line);
+        Span::new(s.file, a, b)
+    }
+    /// The span of a line including its newline (for deleting it).
+    pub fn line_with_newline(&self, s: Span) -> Span {
+        let l = self.line_span(s);
+        let f = self.loaded.sources.get(s.file);
+        let end = if f.text.as_bytes().get(l.end) == Some(&b'\n') { l.end + 1 } else { l.end };
+        Span::new(s.file, l.start, end)
+    }
+    /// Every association, as sources.
+    pub fn all_sources(&self) -> Vec<Source<'a>> {
+        self.config()
+            .associations
+            .iter()
+            .enumerate()
+            .map(|(index, a)| {
+                let refclock = match a.kind {
+                    AssociationKind::Refclock => {
+                        let n = a.address.text.to_ascii_lowercase();
+                        Some(NTPSEC_DRIVER_TYPES.iter().find(|(d, _)| *d == n).map(|(_, t)| *t).unwrap_or(0))
+                    }
+                    _ => refclock_address(&a.address.text).map(|(t, _)| t),
+                };
+                let ip = if refclock.is_some() { None } else { numeric_address(&a.address.text) };
+                Source { index, assoc: a, ip, refclock }
+            })
+            .collect()
+    }
+    /// Time sources we poll: `server`, `pool`, `peer`, `manycastclient` (not `broadcast`).
+    pub fn time_sources(&self) -> Vec<Source<'a>> {
+        self.all_sources().into_iter().filter(|s| s.kind() != AssociationKind::Broadcast).collect()
+    }
+    /// Network time sources (not refclocks).
+    pub fn network_sources(&self) -> Vec<Source<'a>> {
+        self.time_sources().into_iter().filter(|s| s.is_network()).collect()
+    }
+    /// `interface ignore|drop ipv6` (or `all`) without a later `listen` for IPv6.
+    pub fn ipv6_disabled(&self) -> bool {
+        let mut off = false;
+        for r in &self.config().interface_rules {
+            if r.is_class && (r.target == "ipv6" || r.target == "all") {
+                off = r.action != "listen";
+            }
+        }
+        off
+    }
+    /// The `vars` entries with this name.
+    pub fn vars(&self, name: &str) -> Vec<&'a MiscVar> {
+        self.config().vars.iter().filter(|v| v.name == name).collect()
+    }
+    /// The `vars` entry ntpd ends up using (classic 4.2.8p18 keeps the first `driftfile`; else last).
+    pub fn var(&self, name: &str) -> Option<&'a MiscVar> {
+        let v = self.vars(name);
+        if self.classic() && name == "driftfile" { v.first().copied() } else { v.last().copied() }
+    }
+    /// A string var's value.
+    pub fn var_str(&self, name: &str) -> Option<(&'a str, Span)> {
+        match self.var(name) {
+            Some(MiscVar { value: Value::Str(s), span, .. }) => Some((s.as_str(), *span)),
+            _ => None,
+        }
+    }
+    /// The last value of a `tos` option.
+    pub fn tos(&self, name: &str) -> Option<(f64, Span)> {
+        self.config().tos.iter().rev().find(|t| t.name == name).and_then(|t| match &t.value {
+            Value::Int(i) => Some((*i as f64, t.span)),
+            Value::Number(n) => Some((*n, t.span)),
+            Value::Str(_) => None,
+        })
+    }
+    /// The last value of a `tinker` option.
+    pub fn tinker(&self, name: &str) -> Option<(f64, Span)> {
+        self.config().tinker.iter().rev().find(|t| t.name == name).map(|t| (t.value, t.span))
+    }
+    /// `enable X` given (and not disabled later; order as ntpd applies them: all in file order).
+    pub fn enabled_flag(&self, name: &str) -> Option<Span> {
+        self.config().enable.iter().rev().find(|f| f.value == name).map(|f| f.span)
+    }
+    /// `disable X` given.
+    pub fn disabled_flag(&self, name: &str) -> Option<Span> {
+        self.config().disable.iter().rev().find(|f| f.value == name).map(|f| f.span)
+    }
+    /// Key ids used anywhere (association `key`, `controlkey`, `requestkey`, `trustedkey`).
+    pub fn any_key_use(&self) -> bool {
+        let a = &self.config().auth;
+        !a.trustedkey_lines.is_empty()
+            || a.controlkey.is_some()
+            || a.requestkey.is_some()
+            || self.all_sources().iter().any(|s| s.has("key"))
+    }
+    /// An `Address`'s family qualifier.
+    pub fn family_of(q: Option<Family>) -> Option<Family> {
+        q
+    }
+    /// Resolve a host name with the opt-in resolver (`--dns`); `None` without one.
+    pub fn resolve(&self, host: &str) -> Option<Result<Vec<IpAddr>, String>> {
+        self.opts.resolver.as_ref().map(|r| r.resolve(host))
+    }
+    /// A path of the environment (`--env`), under the configured root.
+    pub fn env_path(&self, p: &str) -> std::path::PathBuf {
+        match &self.opts.env_root {
+            Some(root) if std::path::Path::new(p).is_absolute() => root.join(p.trim_start_matches('/')),
+            Some(root) => root.join(p),
+            None => std::path::PathBuf::from(p),
+        }
+    }
+}
+
+/// Is the host name in a pool.ntp.org zone (`pool.ntp.org`, `N.pool.ntp.org`,
+/// `[N.]ZONE.pool.ntp.org`)?
+pub fn pool_zone(host: &str) -> Option<String> {
+    let h = host.trim_end_matches('.').to_ascii_lowercase();
+    if h == "pool.ntp.org" || h.ends_with(".pool.ntp.org") {
+        let mut parts: Vec<&str> = h.split('.').collect();
+        if parts.first().is_some_and(|p| p.chars().all(|c| c.is_ascii_digit())) && parts.len() > 3 {
+            parts.remove(0);
+        }
+        return Some(parts.join("."));
+    }
+    None
+}
+
+/// Numbered pool names (`0.centos.pool.ntp.org`).
+pub fn numbered_pool_name(host: &str) -> bool {
+    let h = host.to_ascii_lowercase();
+    pool_zone(&h).is_some() && h.split('.').next().is_some_and(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// Leap-smearing public services (only the ones their operators document as smearing).
+pub fn smearing_host(host: &str) -> bool {
+    let h = host.trim_end_matches('.').to_ascii_lowercase();
+    matches!(h.as_str(), "time.google.com" | "time1.google.com" | "time2.google.com" | "time3.google.com" | "time4.google.com")
+}
+
+/// Public NTP services whose operators ask clients to be gentle (pool zones plus well-known
+/// public services).
+pub fn public_service(host: &str) -> bool {
+    let h = host.trim_end_matches('.').to_ascii_lowercase();
+    pool_zone(&h).is_some()
+        || smearing_host(&h)
+        || h.ends_with(".nist.gov")
+        || h == "time.cloudflare.com"
+        || h == "time.apple.com"
+        || h == "time.windows.com"
+        || h.ends_with("ntp.ubuntu.com")
+        || h == "ntp.aliyun.com"
+}
+
+/// Private, unique-local, link-local or loopback?
+pub fn private_ip(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v) => v.is_private() || v.is_loopback() || v.is_link_local(),
+        IpAddr::V6(v) => v.is_loopback() || (v.segments()[0] & 0xfe00) == 0xfc00 || (v.segments()[0] & 0xffc0) == 0xfe80,
+    }
+}
