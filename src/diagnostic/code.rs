@@ -70,11 +70,10 @@ codes! {
     Ntp122 = "122", "unknown-sub-keyword", Error, "an item ntpd does not recognise inside a directive";
     Ntp123 = "123", "pollskewlist-invalid", Error, "a pollskewlist item ntpd drops";
     Ntp124 = "124", "cidr-prefix-fallback", Error, "NTPsec drops an unusable /len and installs a host entry";
-    Ntp125 = "125", "keys-file-invalid", Error, "a keys-file line ntpd rejects or changes (classic rejects the whole file)";
     Ntp126 = "126", "not-implemented-by-serve", Warning, "a configured feature `ntpcheck serve` does not implement yet; it runs without it";
     Ntp328 = "328", "includefile-problems", Error, "an included file that is missing, refused, or includes itself";
     // Lint codes (src/lint): NTP2xx-5xx and the env:* checks; appended here, never reordered.
-    Ntp125 = "125", "keys-file-invalid", Error, "the keys file has lines ntpd rejects, or lacks a key the config uses";
+    Ntp125 = "125", "keys-file-invalid", Error, "a keys-file line ntpd rejects or changes (classic rejects the whole file), or a key the config uses that the file lacks";
     Ntp201 = "201", "default-restrict-weak", Warning, "the default restrict entry leaves queries, runtime changes, traps or peering open";
     Ntp202 = "202", "ipv6-default-open", Warning, "the IPv4 default is restricted but the IPv6 default is not";
     Ntp203 = "203", "mode7-enabled", Error, "`enable mode7` turns on the ntpdc protocol behind monlist amplification";
