@@ -9,8 +9,8 @@
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
+pub mod lint;
 pub mod proto;
 pub mod runtime;
 pub mod server;
-pub mod lint;
 pub mod source;

@@ -143,9 +143,9 @@ fn catalog_6_2_centos6_findings() {
     let d = ntpcheck::lint::check(&l, &LintOptions::default());
     let got = lines_of(&l, &d);
     let has = |c: &str, line: usize| got.iter().any(|(x, y)| x == c && *y == line);
-    // (code, line) pairs from the table. NTP101 (`kod` without `limited`, lines 1-2) is a parser
-    // (NTP1xx) rule developed on another branch; it is not asserted here.
+    // (code, line) pairs from the table.
     let expected: &[(&str, &[usize])] = &[
+        ("NTP101", &[1, 2]),
         ("NTP301", &[11]),
         ("NTP002", &[10, 11, 12]),
         ("NTP205", &[11]),
