@@ -158,7 +158,7 @@ measure() { # name label-suffix ntpload-args...
 {
     echo "date: $(date -u +%FT%TZ)"
     echo "kernel: $(uname -r); cpu: $(lscpu | sed -n 's/^Model name: *//p') x $(nproc)"
-    echo "ntpcheck: $("$NTPCHECK" serve -V) ($(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?'))"
+    echo "ntpcheck: $("$NTPCHECK" serve -V --dialect ntpsec) ($(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?'))"
     echo "ntpsec: $(ntpd --version 2>&1 | head -1)"
     echo "chronyd: $("$CHRONYD" -v 2>&1 | head -1 || echo none)"
     echo "priority: ${PRIO[*]:-none}; server core $SRV_CPU, generator core $GEN_CPU; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
