@@ -232,3 +232,45 @@ fn saveconfigquit_writes_the_dump_and_exits() {
     assert!(saved.contains("fudge 127.127.1.0 stratum 7"), "{saved}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn minus_u_drops_root_but_keeps_net_bind_service() {
+    if !nix::unistd::Uid::effective().is_root() {
+        eprintln!("SKIPPED: -u needs root (CI runs as root)");
+        return;
+    }
+    let dir = tempdir();
+    std::fs::write(dir.join("ntp.conf"), local_clock(10)).unwrap();
+    // Readable by `nobody` for SIGHUP re-reads; the server itself never gets CAP_SYS_TIME here.
+    for p in [dir.clone(), dir.join("ntp.conf")] {
+        let mut perm = std::fs::metadata(&p).unwrap().permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o755);
+        std::fs::set_permissions(&p, perm).unwrap();
+    }
+    let log = dir.join("serve.log");
+    let mut child = Command::new("setpriv")
+        .args(["--inh-caps=-sys_time", "--bounding-set=-sys_time", "--"])
+        .arg(bin())
+        .args(["serve", "-n", "-u", "nobody", "-c"])
+        .arg(dir.join("ntp.conf"))
+        .arg("-l")
+        .arg(&log)
+        .args(["--listen", "127.0.0.1:0", "--max-runtime", "30"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let text = wait_log(&log, "ready: serving", 1);
+    assert!(text.contains("running as user nobody"), "{text}");
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
+    let field = |k: &str| status.lines().find(|l| l.starts_with(k)).unwrap().split_whitespace().nth(1).unwrap().to_string();
+    assert_eq!(field("Uid:"), "65534", "{status}");
+    let eff = u64::from_str_radix(&field("CapEff:"), 16).unwrap();
+    assert_eq!(eff, 1 << 10, "only CAP_NET_BIND_SERVICE is left (CAP_SYS_TIME was not in the bounding set): {eff:#x}");
+    let addr = port_from(&text);
+    wait_log(&log, "synchronised to the local clock", 1);
+    assert_eq!(query(addr, 4, 3).expect("still serving after the drop").stratum, 11);
+    kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM).unwrap();
+    assert!(wait_exit(&mut child).success());
+    let _ = std::fs::remove_dir_all(&dir);
+}
