@@ -2,6 +2,7 @@
 //! write to stdout/stderr.
 
 pub mod serve;
+pub mod status;
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
@@ -35,6 +36,8 @@ pub enum Command {
     Parse(ParseArgs),
     /// Serve time from an ntp.conf, with ntpd's command line (`ntpcheck serve -c FILE -n …`).
     Serve(serve::ServeArgs),
+    /// Ask a running ntpd (or `ntpcheck serve`) over mode 6: peers like `ntpq -p`, state like `ntpstat`.
+    Status(status::StatusArgs),
 }
 
 /// Output formats of `check`.
@@ -109,6 +112,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Check(a) => check(a),
         Command::Parse(a) => parse(a),
         Command::Serve(a) => serve::run(a),
+        Command::Status(a) => status::run(a),
     }
 }
 

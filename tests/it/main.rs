@@ -12,6 +12,8 @@ mod grammar;
 mod interop;
 /// The keys-file parser: golden files per dialect; never panics.
 mod keys;
+/// Mode 6: real ntpq -p / rv / mrulist, ntpstat and `ntpcheck status` against `ntpcheck serve` in a namespace.
+mod mode6;
 /// Differential test against a live NTPsec ntpd, sandboxed (corpus + testdata).
 mod ntpsec_oracle;
 /// Protocol core: golden packets from real clients/daemons, codec/server property tests, MRU bound.
