@@ -500,7 +500,7 @@ pub fn respond(ctx: &Context<'_>, request: &[u8], out: &mut Fragments) -> Contro
         ControlOutcome::Reply(out.buf.len())
     };
     // Both daemons: the datagram must be a multiple of 4 octets and hold `count` octets.
-    if request.len() % 4 != 0 || request.len() < HEADER_LEN + h.count as usize || h.count as usize > MAX_DATA_LEN {
+    if !request.len().is_multiple_of(4) || request.len() < HEADER_LEN + h.count as usize || h.count as usize > MAX_DATA_LEN {
         return error(out, ErrorCode::BadFormat);
     }
     let data = String::from_utf8_lossy(body);
@@ -995,8 +995,8 @@ fn read_mru(ctx: &Context<'_>, data: &str) -> Option<Result<Response, ErrorCode>
         i -= 1;
         let last = mru_time(ctx, e.last);
         if e.count < mincount
-            || (resall != 0 && resall & e.flags.0 as u32 != resall)
-            || (resany != 0 && resany & e.flags.0 as u32 == 0)
+            || (resall != 0 && resall & e.flags.0 != resall)
+            || (resany != 0 && resany & e.flags.0 == 0)
             || (maxlstint > 0 && now_wall.seconds().wrapping_sub(last.seconds()) > maxlstint)
         {
             continue;

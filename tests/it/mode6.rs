@@ -64,7 +64,8 @@ fn run(conf: &str, serve_args: &str, clients: &[String]) -> (Vec<(String, i32)>,
         script.push_str("for i in $(seq 100); do grep -q 'synchronised to the local clock' server.log && break; sleep 0.05; done\n");
     }
     for (i, c) in clients.iter().enumerate() {
-        script.push_str(&format!("timeout 40 {c} > out.{i} 2>&1 < /dev/null; echo $? > rc.{i}\n"));
+        let c = c.replace('\'', "'\\''");
+        script.push_str(&format!("timeout 60 sh -c '{c}' > out.{i} 2>&1 < /dev/null; echo $? > rc.{i}\n"));
     }
     script.push_str("kill -TERM $srv\nwait $srv\n");
     let st = Command::new("unshare").args(["-U", "-r", "-n", "sh", "-c", &script]).status().expect("run unshare");
@@ -85,6 +86,18 @@ fn var<'a>(text: &'a str, name: &str) -> Option<&'a str> {
     text.split([',', '\n']).map(str::trim).find_map(|item| item.strip_prefix(name).and_then(|r| r.strip_prefix('=')))
 }
 
+/// One NTPv3 client request from each of 127.0.0.2–127.0.0.81, waiting for each answer.
+const MANY_CLIENTS: &str = "
+import socket
+for i in range(2, 82):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((\"127.0.0.%d\" % i, 0))
+    s.settimeout(2)
+    s.sendto(bytes([0x1b]) + bytes(47), (\"127.0.0.1\", 123))
+    s.recv(512)
+    s.close()
+";
+
 #[test]
 fn ntpq_ntpstat_and_status_read_the_server() {
     let (Some(ntpq), Some(ntpstat), Some(classic), Some(ntpdig)) = (
@@ -97,11 +110,13 @@ fn ntpq_ntpstat_and_status_read_the_server() {
     };
     let bin = env!("CARGO_BIN_EXE_ntpcheck");
     let clients = vec![
-        // Some time traffic first, so the MRU list has an entry.
-        format!("{} 127.0.0.1", q(&ntpdig)),
+        // Some time traffic first, so the MRU list has entries: ntpdig from 127.0.0.1, then
+        // one client request from each of 127.0.0.2–127.0.0.81 (mrulist then needs several
+        // fragments and pages).
+        format!("{} 127.0.0.1; {} 127.0.0.1", q(&ntpdig), q(&ntpdig)),
         format!("{} -p 127.0.0.1", q(&ntpq)),
         format!("{} -c rv 127.0.0.1", q(&ntpq)),
-        format!("{} -c mrulist 127.0.0.1", q(&ntpq)),
+        format!("python3 -c '{MANY_CLIENTS}' && {} -c mrulist 127.0.0.1", q(&ntpq)),
         q(&ntpstat),
         format!("{} -p 127.0.0.1", q(&classic)),
         format!("{} -c 'rv 0 stratum,refid,peer' 127.0.0.1", q(&classic)),
@@ -131,12 +146,15 @@ fn ntpq_ntpstat_and_status_read_the_server() {
     let assoc = var(rv, "peer").unwrap().to_string();
     assert_ne!(assoc, "0");
 
-    // ntpq -c mrulist: ntpdig's packets from 127.0.0.1 (mode 3, version 4).
+    // ntpq -c mrulist: ntpdig's two packets from 127.0.0.1 (mode 3, version 4) and the 80
+    // other clients, each once.
     let mru = &o[3].0;
     let row = mru.lines().find(|l| l.ends_with("localhost") || l.ends_with("127.0.0.1")).unwrap_or_else(|| panic!("no MRU row: {}", all()));
     let f: Vec<&str> = row.split_whitespace().collect();
-    assert_eq!((f[4], f[5]), ("3", "4"), "mode and version: {row}");
-    assert!(f[6].parse::<u32>().unwrap() >= 1, "{row}");
+    assert_eq!((f[4], f[5], f[6]), ("3", "4", "2"), "mode, version, count: {row}");
+    let others: Vec<&str> = mru.lines().filter(|l| l.contains(" 127.0.0.") && !l.ends_with("127.0.0.1")).collect();
+    assert_eq!(others.len(), 80, "{}", all());
+    assert!(mru.contains("# Collected 81 slots"), "{}", all());
 
     // ntpstat: synchronised, exit 0.
     let (st, rc) = &o[4];
@@ -148,7 +166,7 @@ fn ntpq_ntpstat_and_status_read_the_server() {
     let row = o[5].0.lines().find(|l| l.starts_with('*')).unwrap_or_else(|| panic!("classic ntpq -p: {}", all()));
     assert!(row.starts_with("*LOCAL(0)        .LOCL.          10 l"), "{row}");
     assert!(o[6].0.contains("stratum=11") && o[6].0.contains(&format!("peer={assoc}")), "{}", all());
-    assert!(o[7].0.contains("Retrieved 1 unique MRU entries") || o[7].0.contains("localhost"), "{}", all());
+    assert!(o[7].0.contains("Retrieved 81 unique MRU entries"), "{}", all());
 
     // ntpcheck status: the same table and ntpstat's lines, exit 0; JSON over ::1.
     let (st, rc) = &o[8];

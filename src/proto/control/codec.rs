@@ -229,7 +229,7 @@ pub fn decode(b: &[u8]) -> Result<ControlMessage<'_>, DecodeError> {
     for pad in [8usize, 4] {
         let proper = (HEADER_LEN + count).div_ceil(pad) * pad;
         let rest = b.len().saturating_sub(proper);
-        if b.len() % 4 == 0 && (20..=68).contains(&rest) {
+        if b.len().is_multiple_of(4) && (20..=68).contains(&rest) {
             let key = u32::from_be_bytes([b[proper], b[proper + 1], b[proper + 2], b[proper + 3]]);
             mac = Some((key, &b[proper + 4..]));
             break;
@@ -243,7 +243,7 @@ pub fn encode(header: &ControlHeader, data: &[u8], out: &mut Vec<u8>) {
     let h = ControlHeader { count: data.len() as u16, ..*header };
     out.extend_from_slice(&h.encode());
     out.extend_from_slice(data);
-    while out.len() % 4 != 0 {
+    while !out.len().is_multiple_of(4) {
         out.push(0);
     }
 }
