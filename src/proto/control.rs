@@ -7,8 +7,9 @@
 //!   the nonce proving the requester receives traffic at its address.
 //! - Every write (WRITEVAR, WRITECLOCK, SETTRAP, UNSETTRAP, CONFIGURE, SAVECONFIG, ordered
 //!   lists) gets the error the dialect's ntpd gives an unauthenticated request (classic:
-//!   "permission denied" for all of them; NTPsec: "permission denied" for `:config` and
-//!   ordered lists, "unknown request" for the writes it dropped) and is never acted on.
+//!   "permission denied" for all of them; NTPsec 1.2.2, measured: "permission denied" for
+//!   WRITEVAR, WRITECLOCK, `:config` and ordered lists, "unknown request" for traps and
+//!   SAVECONFIG, which it no longer has) and is never acted on.
 //! - Malformed requests: dropped (responses, fragments, versions outside 1–4, short) or
 //!   answered "bad format" as ntpd does.
 //!
@@ -521,10 +522,11 @@ pub fn respond(ctx: &Context<'_>, request: &[u8], out: &mut Fragments) -> Contro
                 }
             }
         }
+        op::UNSPEC => unspec(ctx, h.assoc_id),
         // Writes need a MAC with the `controlkey`; never acted on here.
-        op::CONFIGURE | op::READ_ORDLIST_A => Err(ErrorCode::Permission),
-        op::WRITEVAR | op::WRITECLOCK | op::SETTRAP | op::UNSETTRAP | op::SAVECONFIG if classic => Err(ErrorCode::Permission),
-        // NTPsec dropped the handlers of these: "unknown request".
+        op::WRITEVAR | op::WRITECLOCK | op::CONFIGURE | op::READ_ORDLIST_A => Err(ErrorCode::Permission),
+        op::SETTRAP | op::UNSETTRAP | op::SAVECONFIG if classic => Err(ErrorCode::Permission),
+        // NTPsec 1.2.2 has no trap or saveconfig handlers: "unknown request" (measured).
         _ => Err(ErrorCode::BadOp),
     };
     match result {
@@ -551,6 +553,16 @@ impl Response {
     fn text(status: u16, frags: Vec<String>) -> Self {
         Response { status, frags: frags.into_iter().map(String::into_bytes).collect() }
     }
+}
+
+/// CTL_OP_UNSPEC: an empty answer carrying the system's (or the association's) status.
+fn unspec(ctx: &Context<'_>, assoc: u16) -> Result<Response, ErrorCode> {
+    let status = if assoc == 0 {
+        system_status(ctx.system, ctx.snapshot)
+    } else {
+        ctx.snapshot.peers.iter().find(|p| p.assoc_id == assoc).ok_or(ErrorCode::BadAssoc)?.status_word()
+    };
+    Ok(Response { status, frags: vec![Vec::new()] })
 }
 
 fn read_status(ctx: &Context<'_>, assoc: u16) -> Result<Response, ErrorCode> {

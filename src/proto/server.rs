@@ -735,7 +735,6 @@ mod tests {
     fn modes_not_served() {
         for (flavor, mode, why) in [
             (Flavor::Classic, 7, DropReason::Private),
-            (Flavor::Classic, 6, DropReason::Control),
             (Flavor::Classic, 4, DropReason::Mode),
             (Flavor::Classic, 5, DropReason::Mode),
             (Flavor::Classic, 2, DropReason::Mode),
@@ -747,6 +746,8 @@ mod tests {
         ] {
             assert_eq!(go(&mut server(flavor), &rx(), &request(4, mode, 6)).0, Verdict::Drop(why), "{flavor:?} mode {mode}");
         }
+        // Mode 6 goes to the control handler, which answers opcode 0 with an empty response.
+        assert_eq!(go(&mut server(Flavor::Classic), &rx(), &request(4, 6, 6)).0, Verdict::Reply(12));
     }
 
     #[test]
@@ -798,8 +799,8 @@ mod tests {
                 Verdict::Drop(DropReason::NoServe)
             );
             // noserve leaves mode 6 to the control handler (NTPsec's default adds noquery).
-            let want = if flavor == Flavor::Classic { DropReason::Control } else { DropReason::NoQuery };
-            assert_eq!(go(&mut with_restrict(flavor, RestrictFlags::NOSERVE), &rx(), &request(4, 6, 0)).0, Verdict::Drop(want));
+            let want = if flavor == Flavor::Classic { Verdict::Reply(12) } else { Verdict::Drop(DropReason::NoQuery) };
+            assert_eq!(go(&mut with_restrict(flavor, RestrictFlags::NOSERVE), &rx(), &request(4, 6, 0)).0, want);
             assert_eq!(
                 go(&mut with_restrict(flavor, RestrictFlags::NOQUERY), &rx(), &request(4, 6, 0)).0,
                 Verdict::Drop(DropReason::NoQuery)
