@@ -1,5 +1,7 @@
 //! `cargo bench --bench proto`: nanoseconds per packet through `proto::server::Server::handle`
 //! (no sockets: the protocol core's own cost), per scenario. Prints a table; not a test.
+// Timing a benchmark is what the clock is for here.
+#![allow(clippy::disallowed_methods)]
 
 use std::hint::black_box;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -103,4 +105,12 @@ fn main() {
     }
     println!("{:<58} {:>8.1} ns/packet", "packet::decode alone", t0.elapsed().as_nanos() as f64 / n as f64);
     let _ = Flavor::Classic;
+    // Memory per MRU entry: the entry itself plus one hash-map slot (key + index).
+    let entry = std::mem::size_of::<ntpcheck::proto::ratelimit::MonEntry>();
+    let slot = std::mem::size_of::<(u128, bool, u32)>() + 1;
+    println!(
+        "MRU entry: {entry} bytes + ~{slot} bytes of hash slot (ntpd: 96); default bound {} entries ≈ {} KiB",
+        ntpcheck::proto::ratelimit::DEFAULT_MAXDEPTH,
+        ntpcheck::proto::ratelimit::DEFAULT_MAXDEPTH as usize * (entry + slot * 8 / 7) / 1024
+    );
 }

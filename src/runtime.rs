@@ -91,6 +91,10 @@ pub fn plan_with(loaded: &Loaded, opts: &PlanOptions) -> Result<ServerPlan, Vec<
         let fatal: Vec<Diagnostic> = loaded.diagnostics.iter().filter(|d| d.severity == Severity::Error).cloned().collect();
         return Err(fatal);
     }
+    let fatal = fatal_at_config(&loaded.config);
+    if !fatal.is_empty() {
+        return Err(fatal);
+    }
     let mut p = build(&loaded.config, opts, true);
     let mut w = loaded.diagnostics.clone();
     w.append(&mut p.warnings);
@@ -101,6 +105,36 @@ pub fn plan_with(loaded: &Loaded, opts: &PlanOptions) -> Result<ServerPlan, Vec<
 /// Build the plan from a model alone (no load diagnostics, no keys file read).
 pub fn plan_config(config: &Config) -> ServerPlan {
     build(config, &PlanOptions::default(), false)
+}
+
+/// What the dialect's daemon accepts while parsing but exits on while applying the
+/// configuration (verified with classic 4.2.8p18, reference §18.2): `restrict … epeer`
+/// (`config_access: Unknown flag-type-token=epeer`, exit 1) and `fudge … abbrev` (`Unexpected
+/// fudge flag T_Abbrev`, exit 2).
+fn fatal_at_config(config: &Config) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    if config.dialect != Dialect::Classic {
+        return out;
+    }
+    for r in &config.restricts {
+        for f in r.flags.iter().filter(|f| f.value == "epeer") {
+            out.push(
+                Diagnostic::new(Code::Ntp120, f.span, "classic ntpd 4.2.8p18 exits on `epeer` while applying the configuration")
+                    .help("remove `epeer` (it is the default); `noepeer` is the flag that exists")
+                    .ntpd(crate::diagnostic::Phase::Config, "config_access: Unknown flag-type-token=epeer/299"),
+            );
+        }
+    }
+    for fu in &config.fudges {
+        for o in fu.options.iter().filter(|o| o.name == "abbrev") {
+            out.push(
+                Diagnostic::new(Code::Ntp120, o.span, "classic ntpd 4.2.8p18 exits on `fudge … abbrev` while applying the configuration")
+                    .help("remove `abbrev`")
+                    .ntpd(crate::diagnostic::Phase::Config, format!("Unexpected fudge flag T_Abbrev (258) for {}", fu.address.text)),
+            );
+        }
+    }
+    out
 }
 
 fn flavor_of(d: Dialect) -> Flavor {
@@ -137,6 +171,9 @@ fn build(config: &Config, opts: &PlanOptions, read_keys: bool) -> ServerPlan {
     server.rate_limit = RateLimitConfig { flavor, algorithm, mru, enabled: monitor || server.access.any_limited() };
     if flavor == Flavor::Classic && disabled("auth") {
         server.authenticate = false;
+        if let Some(f) = config.disable.iter().rev().find(|f| f.value == "auth") {
+            unimpl.push(unimplemented(f.span, "`disable auth`: ntpd then mobilizes ephemeral symmetric associations for unauthenticated peers; serve keeps no associations and does not answer them"));
+        }
     }
     for t in &config.tos {
         let v = match t.value {
@@ -446,6 +483,13 @@ fn restrict_flags(r: &RestrictEntry, flavor: Flavor, unimpl: &mut Vec<Diagnostic
     (m, f)
 }
 
+/// The compiled `restrict` table of a configuration, as the dialect's daemon builds it — the
+/// one matcher lint rules use for "which entry does address X hit" (entries carry
+/// `Origin::Lines` indices into `config.restricts`).
+pub fn access_table(config: &Config) -> AccessPolicy {
+    access_policy(config, flavor_of(config.dialect), &mut Vec::new())
+}
+
 fn access_policy(config: &Config, flavor: Flavor, unimpl: &mut Vec<Diagnostic>) -> AccessPolicy {
     let mut p = AccessPolicy::new(flavor);
     for (i, r) in config.restricts.iter().enumerate() {
@@ -638,6 +682,15 @@ mod tests {
     }
 
     #[test]
+    fn access_table_for_lint() {
+        let l = load("restrict default ignore\nrestrict 192.0.2.0 mask 255.255.255.0 nomodify\n", Dialect::Classic);
+        let t = access_table(&l.config);
+        let e = t.lookup(sa("192.0.2.9:5"));
+        assert_eq!(e.origin, Origin::Lines(vec![1]));
+        assert_eq!(l.config.restricts[1].span, l.config.restricts[1].span);
+    }
+
+    #[test]
     fn classic_cidr_installs_nothing() {
         let l = load("restrict 10.0.0.0/8 ignore\n", Dialect::Classic);
         assert_eq!(plan(&l).unwrap().server.access.flags(sa("10.0.0.1:1")), RestrictFlags::NONE);
@@ -722,5 +775,9 @@ mod tests {
         let l = load("refclock bogus\n", Dialect::Ntpsec);
         assert!(l.fatal);
         assert!(plan(&l).is_err());
+        for text in ["restrict default epeer\n", "server 127.127.1.0\nfudge 127.127.1.0 abbrev X\n"] {
+            let e = plan(&load(text, Dialect::Classic)).unwrap_err();
+            assert_eq!(e[0].code, Code::Ntp120, "{text}");
+        }
     }
 }

@@ -156,7 +156,13 @@ pub struct MonEntry {
 struct Key(u128, bool);
 
 impl Key {
+    /// One entry per address: an IPv4-mapped IPv6 source (a dual-stack socket) is the IPv4
+    /// address.
     fn of(ip: IpAddr) -> Key {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+            v4 => v4,
+        };
         match ip {
             IpAddr::V4(a) => Key(u32::from(a) as u128, false),
             IpAddr::V6(a) => Key(u128::from(a), true),
@@ -532,6 +538,15 @@ mod tests {
         r.check(src(3), secs(100.0), 0x23, L);
         assert_eq!(r.len(), 2, "oldest (src 1) recycled");
         assert!(r.entries().all(|e| e.addr != src(1).ip()));
+    }
+
+    #[test]
+    fn mapped_v4_is_the_same_source() {
+        let mut r = RateLimiter::new(RateLimitConfig::default_for(Flavor::Classic), 7);
+        r.check(src(0x0a00_0001), 0, 0x23, LK);
+        let mapped: SocketAddr = "[::ffff:10.0.0.1]:5".parse().unwrap();
+        assert_eq!(r.check(mapped, secs(0.1), 0x23, LK), LK);
+        assert_eq!(r.len(), 1);
     }
 
     #[test]

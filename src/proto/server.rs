@@ -7,8 +7,10 @@
 //!   version (4, or 1–7 unless `version`) → mode 0 of NTPv1 = client → trailer (RFC 7822
 //!   fields, MAC) → `notrust` without MAC → rate limiting (KoD when `kod`) → MAC check →
 //!   mode 3: reply (MACed with the request's key; a crypto-NAK reply when the MAC fails),
-//!   mode 1: a symmetric passive reply without an association (as ntpd does for
-//!   unauthenticated peers), everything else dropped;
+//!   mode 1: a symmetric passive reply without an association when the peer may not mobilize
+//!   one (ntpd's answer to unauthenticated peers); an authenticated peer (or any, with
+//!   `disable auth`) would get an ephemeral association, which is not implemented: dropped;
+//!   everything else dropped;
 //! - NTPsec 1.2.2 (`ntpd/ntp_proto.c`): NTPv1 mode 0/1 read as mode 3 → only versions 1–4,
 //!   modes 3, 4, 6, ≥ 12 bytes → restrict lookup → `ignore`/`flake`/`noquery` (mode 6) or
 //!   `noserve`/`version` → rate limiting for every mode (drop unless `kod`) → mode 6 hook →
@@ -491,11 +493,10 @@ impl Server {
                 if pkt.header.leap != LeapIndicator::Unsynchronized && (stratum < self.config.floor || stratum >= self.config.ceiling) {
                     return Verdict::Drop(DropReason::Mode);
                 }
-                // ntpd would mobilize an ephemeral symmetric passive association here; this
-                // server keeps no associations and answers the packet as that association
-                // would (mode 2, origin = their transmit time).
-                let len = self.reply(&pkt.header, Mode::SymmetricPassive, rx, out, clock, reply_mac(request_key));
-                Verdict::Reply(len)
+                // ntpd mobilizes an ephemeral symmetric passive association here, which answers
+                // later, on its own poll schedule, not to this packet (verified: no reply with
+                // `disable auth`). This server keeps no associations.
+                Verdict::Drop(DropReason::Mode)
             }
             _ => Verdict::Drop(DropReason::Mode),
         }
