@@ -212,10 +212,8 @@ impl ServeArgs {
         if matches!(self.updateinterval, Some(n) if n < 0) {
             v.push(format!("-U {}: the interface update interval must not be negative", self.updateinterval.unwrap_or(0)));
         }
-        if let Some(u) = &self.user {
-            if let Err(e) = daemon::resolve_user(u) {
-                v.push(e);
-            }
+        if let Some(Err(e)) = self.user.as_deref().map(daemon::resolve_user) {
+            v.push(e);
         }
         for t in &self.trustedkey {
             if t.trim().parse::<u32>().is_err() {

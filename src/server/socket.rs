@@ -22,9 +22,34 @@ pub const BUF: usize = 1536;
 /// at net.core.rmem_max).
 const RCVBUF: usize = 4 << 20;
 
+/// A bound UDP socket of the server (the only UDP socket type outside this module).
+#[derive(Debug)]
+pub struct NtpSocket(UdpSocket);
+
+impl NtpSocket {
+    /// Where it is bound.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.0.local_addr()
+    }
+
+    /// Switches to blocking calls that give up after `recv` (receive) and `send` (send), so a
+    /// worker thread wakes up now and then to see whether it should stop.
+    pub fn set_blocking(&self, recv: std::time::Duration, send: std::time::Duration) -> io::Result<()> {
+        self.0.set_nonblocking(false)?;
+        self.0.set_read_timeout(Some(recv))?;
+        self.0.set_write_timeout(Some(send))
+    }
+}
+
+impl AsFd for NtpSocket {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.0.as_fd()
+    }
+}
+
 /// Binds a non-blocking UDP socket on `addr` with kernel receive timestamps. With `reuse_port`
 /// several sockets (one per worker) share the address and the kernel spreads clients over them.
-pub fn bind_udp(addr: SocketAddr, reuse_port: bool) -> io::Result<UdpSocket> {
+pub fn bind_udp(addr: SocketAddr, reuse_port: bool) -> io::Result<NtpSocket> {
     let sock = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
     if addr.is_ipv6() {
         // One socket per family, as ntpd: a v6 socket must not also take v4-mapped traffic.
@@ -39,7 +64,7 @@ pub fn bind_udp(addr: SocketAddr, reuse_port: bool) -> io::Result<UdpSocket> {
     let _ = sock.set_recv_buffer_size(RCVBUF);
     setsockopt(&sock, sockopt::ReceiveTimestampns, &true).map_err(io::Error::from)?;
     sock.bind(&addr.into())?;
-    Ok(sock.into())
+    Ok(NtpSocket(sock.into()))
 }
 
 /// What the kernel told about one received datagram.
@@ -76,12 +101,25 @@ impl RecvBatch {
     }
 
     /// Receives up to [`BATCH`] datagrams without blocking; `WouldBlock` when there are none.
+    /// Returns how many the kernel handed over ([`RecvBatch::meta`] lists the usable ones).
     pub fn recv(&mut self, sock: &impl AsFd) -> io::Result<usize> {
+        self.recv_flags(sock, MsgFlags::MSG_DONTWAIT)
+    }
+
+    /// Blocks (up to the socket's SO_RCVTIMEO, then `WouldBlock`) until at least one datagram
+    /// is there, then takes what else is queued, up to [`BATCH`] (MSG_WAITFORONE): one system
+    /// call per wake-up.
+    pub fn recv_wait(&mut self, sock: &impl AsFd) -> io::Result<usize> {
+        self.recv_flags(sock, MsgFlags::MSG_WAITFORONE)
+    }
+
+    fn recv_flags(&mut self, sock: &impl AsFd, flags: MsgFlags) -> io::Result<usize> {
         self.meta.clear();
         let mut slices: Vec<[IoSliceMut<'_>; 1]> = self.bufs.iter_mut().map(|b| [IoSliceMut::new(&mut b[..])]).collect();
-        let res =
-            recvmmsg(sock.as_fd().as_raw_fd(), &mut self.hdrs, slices.iter_mut(), MsgFlags::MSG_DONTWAIT, None).map_err(io::Error::from)?;
+        let res = recvmmsg(sock.as_fd().as_raw_fd(), &mut self.hdrs, slices.iter_mut(), flags, None).map_err(io::Error::from)?;
+        let mut raw = 0;
         for msg in res {
+            raw += 1;
             let peer = match msg.address.as_ref().and_then(sockaddr_to_std) {
                 Some(p) => p,
                 None => continue,
@@ -97,7 +135,7 @@ impl RecvBatch {
             let truncated = msg.flags.contains(MsgFlags::MSG_TRUNC);
             self.meta.push(RecvMeta { len: msg.bytes.min(BUF), peer, kernel_rx, truncated });
         }
-        Ok(self.meta.len())
+        Ok(raw)
     }
 
     /// What was received in the last call, in order.
@@ -184,12 +222,34 @@ impl SendBatch {
     /// Sends every queued reply and empties the queue. `WouldBlock` (socket buffer full) leaves
     /// the unsent ones queued: wait until the socket is writable and call again.
     pub fn send(&mut self, sock: &impl AsFd) -> io::Result<SendOutcome> {
+        self.send_flags(sock, MsgFlags::MSG_DONTWAIT)
+    }
+
+    /// Like [`SendBatch::send`] on a blocking socket: waits for buffer space up to the socket's
+    /// SO_SNDTIMEO; what is still unsent then is dropped and counted as failed.
+    pub fn send_wait(&mut self, sock: &impl AsFd) -> SendOutcome {
+        match self.send_flags(sock, MsgFlags::empty()) {
+            Ok(o) if self.is_empty() => o,
+            Ok(mut o) => {
+                o.failed += self.len();
+                self.clear();
+                o
+            }
+            Err(_) => {
+                let o = SendOutcome { sent: 0, failed: self.len() };
+                self.clear();
+                o
+            }
+        }
+    }
+
+    fn send_flags(&mut self, sock: &impl AsFd, flags: MsgFlags) -> io::Result<SendOutcome> {
         let mut out = SendOutcome::default();
         let mut start = 0;
         while start < self.lens.len() {
             let slices: Vec<[IoSlice<'_>; 1]> =
                 self.bufs[start..self.lens.len()].iter().zip(&self.lens[start..]).map(|(b, &l)| [IoSlice::new(&b[..l])]).collect();
-            let res = sendmmsg(sock.as_fd().as_raw_fd(), &mut self.hdrs, slices.iter(), &self.addrs[start..], [], MsgFlags::MSG_DONTWAIT);
+            let res = sendmmsg(sock.as_fd().as_raw_fd(), &mut self.hdrs, slices.iter(), &self.addrs[start..], [], flags);
             match res {
                 Ok(r) => {
                     let n = r.count();
@@ -230,11 +290,6 @@ impl SendBatch {
     pub fn queued_peer(&self, i: usize) -> Option<SocketAddr> {
         self.addrs.get(i).and_then(|a| a.as_ref()).and_then(sockaddr_to_std)
     }
-}
-
-/// Port a bound socket actually got (for `--listen 127.0.0.1:0`).
-pub fn local_addr(sock: &UdpSocket) -> io::Result<SocketAddr> {
-    sock.local_addr()
 }
 
 /// Family of the socket address, for messages.
