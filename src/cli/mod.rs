@@ -5,6 +5,7 @@ mod check;
 mod parse;
 mod rules;
 pub mod serve;
+pub mod status;
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -43,6 +44,8 @@ pub enum Command {
     Rule(RuleArgs),
     /// Serve time from an ntp.conf, with ntpd's command line (`ntpcheck serve -c FILE -n …`).
     Serve(serve::ServeArgs),
+    /// Ask a running ntpd (or `ntpcheck serve`) over mode 6: peers like `ntpq -p`, state like `ntpstat`.
+    Status(status::StatusArgs),
 }
 
 /// Run the CLI; returns the process exit code.
@@ -53,6 +56,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Rules(a) => rules::run_rules(a),
         Command::Rule(a) => rules::run_rule(a),
         Command::Serve(a) => serve::run(a),
+        Command::Status(a) => status::run(a),
     }
 }
 

@@ -23,11 +23,11 @@ use std::time::Duration;
 use super::Flavor;
 use super::access::{AccessPolicy, RestrictFlags};
 use super::auth::{AuthOutcome, KeyStore};
-use super::control::{self, ControlOutcome};
+use super::control::{self, ControlOutcome, ControlSnapshot, Fragments};
 use super::packet::{self, HEADER_LEN, Header, KissCode, LeapIndicator, Mode, Packet};
 use super::ratelimit::{RateLimitConfig, RateLimiter};
 use super::system::{STRATUM_UNSPEC, SystemVars};
-use super::time::{Log2Seconds, NtpTimestamp};
+use super::time::{Log2Seconds, NtpDuration, NtpTimestamp};
 
 /// Largest reply [`Server::handle`] writes: header + key id + 20-byte digest.
 pub const MAX_REPLY_LEN: usize = HEADER_LEN + packet::MAX_MAC_LEN;
@@ -234,6 +234,13 @@ pub struct Server {
     limiter: RateLimiter,
     counters: Counters,
     rng: u64,
+    // Mode 6: what the control handler reports, its nonce secret, the wall time of the
+    // monotonic origin (fixed at the first packet, so MRU timestamps stay stable between
+    // pages), and the last response's datagrams.
+    control: ControlSnapshot,
+    nonce_key: u64,
+    mono_epoch: Option<NtpTimestamp>,
+    fragments: Fragments,
 }
 
 impl Server {
@@ -246,7 +253,18 @@ impl Server {
     /// [`Server::new`] with an explicit seed.
     pub fn with_seed(config: ServerConfig, system: SystemVars, seed: u64) -> Self {
         let limiter = RateLimiter::new(config.rate_limit, seed);
-        Server { config, system, limiter, counters: Counters::default(), rng: seed | 1 }
+        let nonce_key = seed.rotate_left(29) ^ 0x9e37_79b9_7f4a_7c15;
+        Server {
+            config,
+            system,
+            limiter,
+            counters: Counters::default(),
+            rng: seed | 1,
+            control: ControlSnapshot::default(),
+            nonce_key,
+            mono_epoch: None,
+            fragments: Fragments::default(),
+        }
     }
 
     /// Swap in a new configuration (SIGHUP), keeping the MRU list and counters.
@@ -258,6 +276,17 @@ impl Server {
     /// Publish new system variables (upstream sync, local clock driver).
     pub fn set_system(&mut self, system: SystemVars) {
         self.system = system;
+    }
+
+    /// Publish what mode 6 reports about the associations (ntpq -p, ntpstat).
+    pub fn set_control(&mut self, snapshot: ControlSnapshot) {
+        self.control = snapshot;
+    }
+
+    /// Datagrams of the last mode 6 response after the first (which [`Server::handle`] wrote
+    /// to `out`): send them to the same client, in order.
+    pub fn more_fragments(&self) -> impl Iterator<Item = &[u8]> {
+        self.fragments.iter().skip(1)
     }
 
     /// The system variables served.
@@ -284,6 +313,7 @@ impl Server {
     /// [`MAX_REPLY_LEN`] bytes (a shorter buffer yields `Drop(Length)`).
     pub fn handle(&mut self, rx: &Received, request: &[u8], out: &mut [u8], clock: &mut impl TransmitClock) -> Verdict {
         self.counters.received += 1;
+        self.fragments.clear();
         let v = if out.len() < MAX_REPLY_LEN {
             Verdict::Drop(DropReason::Malformed)
         } else {
@@ -314,9 +344,31 @@ impl Server {
         rx.mono.as_nanos().min(u64::MAX as u128) as u64
     }
 
-    fn control(&mut self, flags: RestrictFlags, request: &[u8], out: &mut [u8]) -> Verdict {
-        match control::handle(flags, request, out) {
-            ControlOutcome::Reply(n) => Verdict::Reply(n),
+    fn control(&mut self, rx: &Received, flags: RestrictFlags, request: &[u8], out: &mut [u8]) -> Verdict {
+        let mono = NtpDuration::from_secs_f64(rx.mono.as_secs_f64());
+        let epoch = *self.mono_epoch.get_or_insert(rx.rx_time.add_duration(NtpDuration(-mono.0)));
+        let ctx = control::Context {
+            flavor: self.config.flavor,
+            system: &self.system,
+            snapshot: &self.control,
+            mru: &self.limiter,
+            mru_epoch: epoch,
+            nonce_key: self.nonce_key,
+            src: rx.src,
+            rx_time: rx.rx_time,
+            flags,
+        };
+        match control::respond(&ctx, request, &mut self.fragments) {
+            ControlOutcome::Reply(_) => match self.fragments.get(0) {
+                Some(first) if first.len() <= out.len() => {
+                    out[..first.len()].copy_from_slice(first);
+                    Verdict::Reply(first.len())
+                }
+                _ => {
+                    self.fragments.clear();
+                    Verdict::Drop(DropReason::Control)
+                }
+            },
             ControlOutcome::Drop => Verdict::Drop(DropReason::Control),
         }
     }
@@ -351,7 +403,7 @@ impl Server {
                 return Verdict::Drop(if flags.contains(RestrictFlags::NOQUERY) { DropReason::NoQuery } else { DropReason::Private });
             }
             Mode::Control if flags.contains(RestrictFlags::NOQUERY) => return Verdict::Drop(DropReason::NoQuery),
-            Mode::Control => return self.control(flags, request, out),
+            Mode::Control => return self.control(rx, flags, request, out),
             _ => {}
         }
         if flags.contains(RestrictFlags::NOSERVE) {
@@ -488,7 +540,7 @@ impl Server {
             return Verdict::Drop(DropReason::RateLimited);
         }
         if mode == Mode::Control {
-            return self.control(flags, request, out);
+            return self.control(rx, flags, request, out);
         }
         let Ok(pkt) = packet::decode_ntpsec(request) else { return Verdict::Drop(DropReason::Malformed) };
         let mut header = pkt.header;
@@ -684,7 +736,6 @@ mod tests {
     fn modes_not_served() {
         for (flavor, mode, why) in [
             (Flavor::Classic, 7, DropReason::Private),
-            (Flavor::Classic, 6, DropReason::Control),
             (Flavor::Classic, 4, DropReason::Mode),
             (Flavor::Classic, 5, DropReason::Mode),
             (Flavor::Classic, 2, DropReason::Mode),
@@ -696,6 +747,8 @@ mod tests {
         ] {
             assert_eq!(go(&mut server(flavor), &rx(), &request(4, mode, 6)).0, Verdict::Drop(why), "{flavor:?} mode {mode}");
         }
+        // Mode 6 goes to the control handler, which answers opcode 0 with an empty response.
+        assert_eq!(go(&mut server(Flavor::Classic), &rx(), &request(4, 6, 6)).0, Verdict::Reply(12));
     }
 
     #[test]
@@ -747,8 +800,8 @@ mod tests {
                 Verdict::Drop(DropReason::NoServe)
             );
             // noserve leaves mode 6 to the control handler (NTPsec's default adds noquery).
-            let want = if flavor == Flavor::Classic { DropReason::Control } else { DropReason::NoQuery };
-            assert_eq!(go(&mut with_restrict(flavor, RestrictFlags::NOSERVE), &rx(), &request(4, 6, 0)).0, Verdict::Drop(want));
+            let want = if flavor == Flavor::Classic { Verdict::Reply(12) } else { Verdict::Drop(DropReason::NoQuery) };
+            assert_eq!(go(&mut with_restrict(flavor, RestrictFlags::NOSERVE), &rx(), &request(4, 6, 0)).0, want);
             assert_eq!(
                 go(&mut with_restrict(flavor, RestrictFlags::NOQUERY), &rx(), &request(4, 6, 0)).0,
                 Verdict::Drop(DropReason::NoQuery)

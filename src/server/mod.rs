@@ -27,6 +27,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
+use crate::proto::control::ControlSnapshot;
 use crate::proto::server::{Received, Server, ServerConfig, Verdict};
 use crate::proto::system::SystemVars;
 use crate::proto::time::{Log2Seconds, NtpTimestamp};
@@ -143,6 +144,14 @@ pub struct RunOptions {
 
 /// The system variables the local clock driver gives `since_start` after start-up, or the
 /// unsynchronised state without one.
+/// What mode 6 (ntpq, ntpstat) reports: the local clock driver's association, if configured.
+fn local_control(plan: Option<&LocalClockPlan>, assoc_id: u16, precision: Log2Seconds, since_start: Duration) -> ControlSnapshot {
+    let system =
+        std::fs::read_to_string("/proc/sys/kernel/osrelease").map(|r| format!("Linux/{}", r.trim())).unwrap_or_else(|_| "Linux".into());
+    ControlSnapshot::serving(plan.map(|p| (&p.clock, assoc_id)), precision, since_start, NtpTimestamp::from_unix(clock::unix_now()))
+        .with_identity(&format!("ntpcheck {}", env!("CARGO_PKG_VERSION")), std::env::consts::ARCH, &system)
+}
+
 fn local_system(plan: Option<&LocalClockPlan>, initial: &SystemVars, precision: Log2Seconds, since_start: Duration) -> SystemVars {
     match plan {
         Some(p) => p.clock.system_vars(precision, since_start, NtpTimestamp::from_unix(clock::unix_now())),
@@ -157,6 +166,8 @@ pub fn run(sockets: Vec<Vec<Bound>>, plan: ServerPlan, mut opts: RunOptions) -> 
     let mut local_clock = plan.local_clock.clone();
     let mut initial = plan.initial_system;
     let system0 = local_system(local_clock.as_ref(), &initial, precision, Duration::ZERO);
+    // ntpd numbers associations from a random start.
+    let assoc_id = (random_seed() % 60_000) as u16 + 1_000;
     if system0.is_synchronised() {
         srvlog!(Level::Notice, "synchronised to the local clock: stratum {}, refid {}", system0.stratum, refid_text(&system0));
     } else {
@@ -183,6 +194,11 @@ pub fn run(sockets: Vec<Vec<Bound>>, plan: ServerPlan, mut opts: RunOptions) -> 
         start,
     });
     let mut iface_rules = plan.interface_rules.clone();
+    let publish_control = |lc: Option<&LocalClockPlan>| {
+        let snap = local_control(lc, assoc_id, precision, shared.start.elapsed());
+        shared.server.lock().unwrap_or_else(|e| e.into_inner()).server.set_control(snap);
+    };
+    publish_control(local_clock.as_ref());
 
     // Signals are installed before the workers start, so none can kill a half-started server.
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| format!("tokio runtime: {e}"))?;
@@ -234,6 +250,7 @@ pub fn run(sockets: Vec<Vec<Bound>>, plan: ServerPlan, mut opts: RunOptions) -> 
                             // The MRU list and counters stay; access, limits and keys are the new ones.
                             shared.server.lock().unwrap_or_else(|e| e.into_inner()).server.reconfigure(with_interfaces(p.server.clone()));
                             shared.system.publish(sys);
+                            publish_control(local_clock.as_ref());
                             srvlog!(Level::Notice, "configuration reloaded; {}", shared.stats.snapshot());
                         }
                         Err(diags) => {
@@ -256,6 +273,7 @@ pub fn run(sockets: Vec<Vec<Bound>>, plan: ServerPlan, mut opts: RunOptions) -> 
                         synced = now_synced;
                     }
                     shared.system.publish(sys);
+                    publish_control(local_clock.as_ref());
                 }
             }
         }
@@ -362,6 +380,14 @@ fn handle_batch(
             Verdict::Reply(len) => {
                 sb.push(len, m.peer);
                 counts.replied += 1;
+                // Further mode 6 fragments, as long as the rest of this batch keeps a slot each.
+                let room = socket::BATCH.saturating_sub(sb.len() + (metas.len() - i - 1));
+                let more: Vec<Vec<u8>> = slot.server.more_fragments().take(room).map(<[u8]>::to_vec).collect();
+                for f in more {
+                    let n = f.len().min(socket::BUF);
+                    sb.next_buf()[..n].copy_from_slice(&f[..n]);
+                    sb.push(n, m.peer);
+                }
             }
             Verdict::Kiss(_, len) => {
                 sb.push(len, m.peer);

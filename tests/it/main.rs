@@ -20,6 +20,8 @@ mod lint;
 mod lint_corpus;
 /// Runs one lint case with the options its rule and `# ntpcheck-test:` directives ask for.
 mod lint_harness;
+/// Mode 6: real ntpq -p / rv / mrulist, ntpstat and `ntpcheck status` against `ntpcheck serve` in a namespace.
+mod mode6;
 /// Differential test against a live NTPsec ntpd, sandboxed (corpus + testdata).
 mod ntpsec_oracle;
 /// Protocol core: golden packets from real clients/daemons, codec/server property tests, MRU bound.
