@@ -5,10 +5,11 @@ use std::net::IpAddr;
 use std::sync::OnceLock;
 
 use crate::config::Dialect;
+use crate::config::keys::KeysFile;
 use crate::config::load::Loaded;
 use crate::config::lower::{numeric_address, refclock_address};
 use crate::config::model::{AssocOption, Association, AssociationKind, Config, Family, MiscVar, Value};
-use crate::source::{SourceMap, Span};
+use crate::source::{FileId, SourceFile, SourceMap, Span};
 
 use super::restrict::RestrictTable;
 use super::{LintOptions, Profile};
@@ -251,6 +252,17 @@ impl<'a> LintContext<'a> {
             Some(root) => root.join(p),
             None => std::path::PathBuf::from(p),
         }
+    }
+
+    /// The `keys` file (`--env`), read by [`crate::config::keys`] as `dialect`'s `authreadkeys`
+    /// reads it, with its text so rules can name lines. `None` without a `keys` line.
+    pub fn keys_file(&self, dialect: Dialect) -> Option<std::io::Result<(SourceFile, KeysFile)>> {
+        let k = self.config().auth.keys.as_ref()?;
+        Some(std::fs::read(self.env_path(&k.value)).map(|bytes| {
+            // The spans of the result are offsets into this file's text; the id is not used.
+            let keys = crate::config::keys::parse(FileId(0), &bytes, dialect);
+            (SourceFile::new(k.value.clone(), &bytes), keys)
+        }))
     }
 }
 

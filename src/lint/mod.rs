@@ -18,7 +18,6 @@
 pub mod context;
 pub mod env;
 pub mod fix;
-pub mod keysfile;
 pub mod registry;
 pub mod restrict;
 pub mod rules;

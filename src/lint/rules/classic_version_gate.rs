@@ -98,11 +98,8 @@ impl Rule for ClassicVersionGate {
         // AES128CMAC keys (4.2.8p11) live in the keys file: only with `--env`.
         if ctx.opts.env
             && let Some(k) = &c.auth.keys
-            && let Ok(text) = std::fs::read_to_string(ctx.env_path(&k.value))
-            && crate::lint::keysfile::parse(&text, Dialect::Classic)
-                .keys
-                .iter()
-                .any(|x| x.kind.eq_ignore_ascii_case("AES128CMAC") || x.kind.eq_ignore_ascii_case("AES"))
+            && let Some(Ok((_, kf))) = ctx.keys_file(Dialect::Classic)
+            && kf.keys.iter().any(|x| x.key_type == crate::config::keys::KeyType::Aes128Cmac)
         {
             found.push((k.span, "an AES128CMAC key", (8, 11)));
         }

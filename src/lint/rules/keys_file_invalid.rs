@@ -1,6 +1,5 @@
 //! NTP125 keys-file-invalid.
 use super::common::*;
-use crate::lint::keysfile;
 
 /// Problems in the keys file.
 pub struct KeysFileInvalid;
@@ -30,10 +29,9 @@ impl Rule for KeysFileInvalid {
     }
     fn check(&self, ctx: &LintContext, sink: &mut Sink) {
         let Some(k) = &ctx.config().auth.keys else { return };
-        let path = ctx.env_path(&k.value);
-        let text = match std::fs::read(&path) {
-            Ok(b) => String::from_utf8_lossy(&b).into_owned(),
-            Err(e) => {
+        let (file, kf) = match ctx.keys_file(ctx.dialect()) {
+            Some(Ok(read)) => read,
+            Some(Err(e)) => {
                 sink.push(
                     Diagnostic::new(Code::Ntp125, k.span, format!("cannot read the keys file `{}`: {e}", k.value))
                         .label("no keys are loaded")
@@ -41,18 +39,27 @@ impl Rule for KeysFileInvalid {
                 );
                 return;
             }
+            None => return,
         };
-        let kf = keysfile::parse(&text, ctx.dialect());
-        let counted = kf.problems.iter().filter(|p| p.2).count();
-        for (line, msg, is_counted) in &kf.problems {
-            let consequence = if ctx.classic() && *is_counted { "classic ntpd then rejects the whole file" } else { "this key is skipped" };
-            sink.push(
-                Diagnostic::new(Code::Ntp125, k.span, format!("{}:{line}: {msg}: {consequence}", k.value))
-                    .label("keys file")
-                    .help("fix the line: `ID TYPE SECRET` with ID 1..65535, TYPE such as AES128CMAC or SHA1, SECRET up to 20 ASCII characters or 40+ hex digits"),
-            );
+        // The parser's findings point into the keys file, which the lint output cannot show:
+        // report them on the `keys` line, naming the keys-file line.
+        let summary = kf.rejected.then(|| kf.diagnostics.len() - 1);
+        for (i, d) in kf.diagnostics.iter().enumerate() {
+            let mut d = d.clone();
+            d.message = match summary {
+                Some(s) if s == i => format!("{}: {}", k.value, d.message),
+                _ => format!("{}:{}: {}", k.value, file.line_col(d.span.start).0, d.message),
+            };
+            d.span = k.span;
+            d.related.clear();
+            d.ntpd_log = d.ntpd_log.map(|l| l.replace("'…'", &format!("'{}'", k.value)));
+            d.label = d.label.or_else(|| Some("keys file".into()));
+            d.help = d.help.or_else(|| {
+                Some("fix the line: `ID TYPE SECRET` with ID 1..65535, TYPE such as AES128CMAC or SHA1, SECRET up to 20 ASCII characters or 40+ hex digits".into())
+            });
+            sink.push(d);
         }
-        if ctx.classic() && counted > 0 {
+        if kf.rejected {
             return; // every use below is undefined; the rejection says it all
         }
         let defined: Vec<u32> = kf.keys.iter().map(|k| k.id).collect();

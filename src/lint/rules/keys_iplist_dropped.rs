@@ -1,6 +1,5 @@
 //! NTP510 keys-iplist-dropped.
 use super::common::*;
-use crate::lint::keysfile;
 
 /// Key address lists NTPsec ignores.
 pub struct KeysIplistDropped;
@@ -30,16 +29,18 @@ impl Rule for KeysIplistDropped {
     }
     fn check(&self, ctx: &LintContext, sink: &mut Sink) {
         let Some(k) = &ctx.config().auth.keys else { return };
-        let Ok(text) = std::fs::read_to_string(ctx.env_path(&k.value)) else { return };
-        for key in keysfile::parse(&text, Dialect::Classic).keys {
-            if let Some(list) = &key.iplist {
+        let Some(Ok((file, kf))) = ctx.keys_file(Dialect::Classic) else { return };
+        for key in kf.keys {
+            if let (Some(first), Some(last)) = (key.acl.first(), key.acl.last()) {
+                let list = &file.text[first.span.start..last.span.end];
+                let line = file.line_col(key.span.start).0;
                 sink.push(
                     Diagnostic::new(
                         Code::Ntp510,
                         k.span,
                         format!(
                             "{}:{}: NTPsec ignores the address list `{list}` of key {}: the key works from any address",
-                            k.value, key.line, key.id
+                            k.value, line, key.id
                         ),
                     )
                     .label("address binding lost in NTPsec")

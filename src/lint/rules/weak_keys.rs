@@ -1,6 +1,6 @@
 //! NTP225 weak-keys.
 use super::common::*;
-use crate::lint::keysfile;
+use crate::config::keys::KeyType;
 
 /// MD5 keys or short secrets.
 pub struct WeakKeys;
@@ -30,11 +30,12 @@ impl Rule for WeakKeys {
     }
     fn check(&self, ctx: &LintContext, sink: &mut Sink) {
         let Some(k) = &ctx.config().auth.keys else { return };
-        let Ok(text) = std::fs::read_to_string(ctx.env_path(&k.value)) else { return };
-        let kf = keysfile::parse(&text, ctx.dialect());
+        let Some(Ok((file, kf))) = ctx.keys_file(ctx.dialect()) else { return };
         for key in &kf.keys {
-            let md5 = key.kind.eq_ignore_ascii_case("MD5") || (key.kind.starts_with(['M', 'm']) && !key.kind.eq_ignore_ascii_case("MD4"));
-            let bits = keysfile::secret_bits(&key.secret);
+            // Unknown names starting with `M` are MD5 to ntpd; the parser already maps them.
+            let md5 = key.key_type == KeyType::Md5;
+            // The secret as ntpd stores it: an ASCII key's bytes, or the hex digits decoded.
+            let bits = key.secret.len() * 8;
             let mut why = Vec::new();
             if md5 {
                 why.push("MD5".to_string());
@@ -44,9 +45,13 @@ impl Rule for WeakKeys {
             }
             if !why.is_empty() {
                 sink.push(
-                    Diagnostic::new(Code::Ntp225, k.span, format!("{}:{}: key {} uses {}", k.value, key.line, key.id, why.join(" and ")))
-                        .label("weak key")
-                        .help("use AES128CMAC (classic ≥ 4.2.8p11, NTPsec) or SHA1 with a random 40-hex-digit secret"),
+                    Diagnostic::new(
+                        Code::Ntp225,
+                        k.span,
+                        format!("{}:{}: key {} uses {}", k.value, file.line_col(key.span.start).0, key.id, why.join(" and ")),
+                    )
+                    .label("weak key")
+                    .help("use AES128CMAC (classic ≥ 4.2.8p11, NTPsec) or SHA1 with a random 40-hex-digit secret"),
                 );
             }
         }
