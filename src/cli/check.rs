@@ -54,12 +54,27 @@ pub enum Deny {
     Info,
 }
 
+/// What kind of file `check` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum FileKind {
+    /// Decide by content: a file whose every line is `ID TYPE …` is a keys file.
+    #[default]
+    Auto,
+    /// An ntp.conf.
+    Conf,
+    /// A symmetric keys file (`ntp.keys`), read as `authreadkeys` reads it.
+    Keys,
+}
+
 /// Arguments of `check`.
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// Configuration files (`-` for standard input).
+    /// Configuration or keys files (`-` for standard input).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+    /// What the files are (default: decided by content).
+    #[arg(long, value_enum, default_value_t = FileKind::Auto)]
+    pub kind: FileKind,
     /// Which daemon's reading (default: classic; ntpsec with `--target classic`).
     #[arg(long, value_enum)]
     pub dialect: Option<Dialect>,
@@ -234,6 +249,37 @@ fn writable_files(l: &Loaded, main: &Path) -> Vec<(FileId, PathBuf)> {
     v
 }
 
+/// Read `f` as a keys file when `kind` says so or, with `auto`, when its content looks like one.
+/// The result has the shape of a loaded configuration (an empty model) so that every output
+/// format renders it the same way. `Ok(None)`: it is an ntp.conf.
+fn keys_file(f: &Path, kind: FileKind, dialect: Dialect) -> Result<Option<Loaded>, String> {
+    if kind == FileKind::Conf {
+        return Ok(None);
+    }
+    let bytes = if f.as_os_str() == "-" {
+        if kind != FileKind::Keys {
+            return Ok(None); // standard input is read once, as an ntp.conf, unless told otherwise
+        }
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map_err(|e| format!("cannot read standard input: {e}"))?;
+        buf
+    } else {
+        std::fs::read(f).map_err(|e| format!("cannot read {}: {e}", f.display()))?
+    };
+    if kind == FileKind::Auto && !crate::config::keys::looks_like_keys_file(&String::from_utf8_lossy(&bytes)) {
+        return Ok(None);
+    }
+    let mut sources = crate::source::SourceMap::default();
+    let k = if f.as_os_str() == "-" {
+        let id = sources.add(crate::source::SourceFile::new("<stdin>".to_string(), &bytes));
+        crate::config::keys::parse(id, &bytes, dialect)
+    } else {
+        crate::config::keys::load_path(f, dialect, &mut sources).map_err(|e| format!("cannot read {}: {e}", f.display()))?.1
+    };
+    let fatal = k.diagnostics.iter().any(|d| d.severity == Severity::Error);
+    Ok(Some(Loaded { sources, config: Default::default(), diagnostics: k.diagnostics, fatal, stopped: false }))
+}
+
 pub(super) fn run(a: CheckArgs) -> ExitCode {
     if let Err(e) = check_patterns(&a.select).and_then(|_| check_patterns(&a.ignore)) {
         eprintln!("ntpcheck: {e}");
@@ -254,6 +300,18 @@ pub(super) fn run(a: CheckArgs) -> ExitCode {
     let mut fixed_total = 0;
     let mut diff_out = String::new();
     for f in &a.files {
+        match keys_file(f, a.kind, dialect) {
+            Ok(Some(k)) => {
+                let diags = k.diagnostics.clone();
+                loads.push((k, diags));
+                continue;
+            }
+            Ok(None) => {}
+            Err(e) => {
+                eprintln!("ntpcheck: {e}");
+                return ExitCode::from(2);
+            }
+        }
         let mut l = match super::load(f, dialect, &a.include_cwd) {
             Ok(l) => l,
             Err(e) => {

@@ -68,3 +68,30 @@ proptest! {
         }
     }
 }
+
+/// `ntpcheck check` recognises a keys file by its content (or `--kind keys`) and reports what
+/// each dialect's `authreadkeys` does with it; an ntp.conf forced through `--kind keys` is read
+/// as a (bad) keys file, and `--kind conf` reads a keys file as an ntp.conf.
+#[test]
+fn check_reads_keys_files_from_the_command_line() {
+    let run = |args: &[&str]| {
+        let out = assert_cmd::Command::cargo_bin("ntpcheck").unwrap().current_dir(root()).args(args).output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).to_string())
+    };
+    let (code, out) = run(&["check", "--format", "short", "testdata/keys/classic-rejected.keys"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("classic-rejected.keys:3:1: NTP125 [error]"), "{out}");
+    assert!(out.contains("rejects the whole keys file"), "{out}");
+    // NTPsec skips the bad line and keeps the rest: the file-level rejection is classic's.
+    let (_, out) = run(&["check", "--format", "short", "--dialect", "ntpsec", "testdata/keys/classic-rejected.keys"]);
+    assert!(out.contains(":3:1: NTP125") && !out.contains("rejects the whole keys file"), "{out}");
+    let (code, out) = run(&["check", "--format", "short", "testdata/keys/golden-cmac16.keys"]);
+    assert_eq!((code, out.as_str()), (Some(0), ""));
+    let (code, out) = run(&["check", "--format", "short", "--kind", "keys", "testdata/examples/centos6-blog.conf"]);
+    assert_eq!(code, Some(1));
+    assert!(out.lines().all(|l| l.contains("NTP125")), "{out}");
+    let (_, out) = run(&["check", "--format", "short", "--kind", "conf", "testdata/keys/golden-cmac16.keys"]);
+    assert!(out.contains("NTP010"), "{out}");
+    let (code, _) = run(&["check", "--kind", "keys", "testdata/keys/no-such.keys"]);
+    assert_eq!(code, Some(2));
+}
