@@ -13,6 +13,7 @@ use crate::source::{FileId, SourceFile, SourceMap, Span};
 
 use super::restrict::RestrictTable;
 use super::{LintOptions, Profile};
+use crate::proto::access::AccessPolicy;
 
 /// One association line seen as a time source.
 #[derive(Debug, Clone, Copy)]
@@ -80,6 +81,7 @@ pub struct LintContext<'a> {
     /// Options of this run.
     pub opts: &'a LintOptions,
     table: OnceLock<RestrictTable>,
+    access: OnceLock<AccessPolicy>,
 }
 
 /// NTPsec refclock driver names and their legacy type numbers.
@@ -104,7 +106,7 @@ pub const NTPSEC_DRIVER_TYPES: &[(&str, u8)] = &[
 impl<'a> LintContext<'a> {
     /// A context over one load.
     pub fn new(loaded: &'a Loaded, opts: &'a LintOptions) -> Self {
-        LintContext { loaded, opts, table: OnceLock::new() }
+        LintContext { loaded, opts, table: OnceLock::new(), access: OnceLock::new() }
     }
     /// The model.
     pub fn config(&self) -> &'a Config {
@@ -130,6 +132,22 @@ impl<'a> LintContext<'a> {
     /// The effective restrict table (built once).
     pub fn table(&self) -> &RestrictTable {
         self.table.get_or_init(|| RestrictTable::build(self.config()))
+    }
+    /// The compiled restrict table exactly as the server uses it (`runtime::access_table`):
+    /// the one matcher; entries name their lines by index into `config.restricts`.
+    pub fn access(&self) -> &AccessPolicy {
+        self.access.get_or_init(|| crate::runtime::access_table(self.config()))
+    }
+    /// Where a flag of a family's default entry was set: the first line touching that entry
+    /// that names the flag (`None`: a built-in flag, such as NTPsec's `noquery limited`).
+    pub fn default_flag_site(&self, v6: bool, word: &str) -> Option<Span> {
+        self.access().default_lines(v6).iter().find_map(|&i| {
+            let r = self.config().restricts.get(i as usize)?;
+            if r.action != crate::config::model::RestrictAction::Restrict {
+                return None;
+            }
+            r.flags.iter().find(|f| f.value == word).map(|f| f.span)
+        })
     }
     /// The text of a span.
     pub fn text(&self, s: Span) -> &'a str {
