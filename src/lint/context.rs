@@ -13,7 +13,7 @@ use crate::source::{FileId, SourceFile, SourceMap, Span};
 
 use super::restrict::RestrictTable;
 use super::{LintOptions, Profile};
-use crate::proto::access::AccessPolicy;
+use crate::proto::access::{AccessEntry, AccessPolicy, AddrMask, Origin, RestrictFlags};
 
 /// One association line seen as a time source.
 #[derive(Debug, Clone, Copy)]
@@ -103,6 +103,48 @@ pub const NTPSEC_DRIVER_TYPES: &[(&str, u8)] = &[
     ("gpsd", 46),
 ];
 
+/// A rule's view of one entry of the server's restrict table: the entry as `proto` built it,
+/// plus the model lines behind it (for spans). Only reads; the matching is `proto`'s.
+#[derive(Debug, Clone)]
+pub struct RestrictView<'s> {
+    /// The entry.
+    pub entry: &'s AccessEntry,
+    /// Indexes into `Config::restricts` of the lines that touched it, in order.
+    pub lines: Vec<usize>,
+    /// A family's default entry.
+    pub is_default: bool,
+}
+
+impl RestrictView<'_> {
+    /// Restriction flags.
+    pub fn flags(&self) -> RestrictFlags {
+        self.entry.flags
+    }
+    /// IPv6?
+    pub fn v6(&self) -> bool {
+        self.entry.net.is_v6()
+    }
+    /// The (masked) address.
+    pub fn ip(&self) -> IpAddr {
+        match self.entry.net {
+            AddrMask::V4 { addr, .. } => IpAddr::V4(addr.into()),
+            AddrMask::V6 { addr, .. } => IpAddr::V6(addr.into()),
+        }
+    }
+    /// Prefix length when the mask is contiguous.
+    pub fn prefix_len(&self) -> Option<u32> {
+        self.entry.net.prefix_len()
+    }
+    /// A host entry (all-ones mask)?
+    pub fn is_host(&self) -> bool {
+        self.prefix_len() == Some(if self.v6() { 128 } else { 32 })
+    }
+    /// Inside loopback (127/8, ::1)?
+    pub fn is_loopback(&self) -> bool {
+        !self.is_default && self.ip().is_loopback() && self.prefix_len().is_some_and(|p| p >= 8)
+    }
+}
+
 impl<'a> LintContext<'a> {
     /// A context over one load.
     pub fn new(loaded: &'a Loaded, opts: &'a LintOptions) -> Self {
@@ -137,6 +179,39 @@ impl<'a> LintContext<'a> {
     /// the one matcher; entries name their lines by index into `config.restricts`.
     pub fn access(&self) -> &AccessPolicy {
         self.access.get_or_init(|| crate::runtime::access_table(self.config()))
+    }
+    /// The entries of the server's table that configuration lines made (the defaults
+    /// included), IPv4 then IPv6, each in match order; entries the server adds itself
+    /// (`restrict source` host entries for numeric servers, interface entries) are left out.
+    pub fn restrict_entries(&self) -> Vec<RestrictView<'_>> {
+        self.access().entries().filter_map(|e| self.restrict_view(e)).collect()
+    }
+    /// The entry a packet from `ip` matches (`from_ntp_port`: source port 123), as the server
+    /// looks it up; `None` when it is one the server added itself.
+    pub fn restrict_lookup(&self, ip: IpAddr, from_ntp_port: bool) -> Option<RestrictView<'_>> {
+        let port = if from_ntp_port { crate::proto::access::NTP_PORT } else { 0 };
+        self.restrict_view(self.access().lookup(std::net::SocketAddr::new(ip, port)))
+    }
+    fn restrict_view<'s>(&'s self, e: &'s AccessEntry) -> Option<RestrictView<'s>> {
+        let is_default = e.origin == Origin::Builtin && e.net == AddrMask::any(e.net.is_v6());
+        let lines: Vec<usize> = match &e.origin {
+            Origin::Lines(l) => l.iter().map(|&x| x as usize).collect(),
+            Origin::Builtin if is_default => self.access().default_lines(e.net.is_v6()).iter().map(|&x| x as usize).collect(),
+            Origin::Builtin => vec![],
+            Origin::Source | Origin::Interface => return None,
+        };
+        Some(RestrictView { entry: e, lines, is_default })
+    }
+    /// Where a flag of an entry was set: the first `restrict` line of the entry naming it.
+    pub fn restrict_site(&self, v: &RestrictView, flag: RestrictFlags) -> Option<Span> {
+        let word = flag.keywords().next()?;
+        v.lines.iter().find_map(|&i| {
+            let r = self.config().restricts.get(i)?;
+            if r.action != crate::config::model::RestrictAction::Restrict {
+                return None;
+            }
+            r.flags.iter().find(|f| f.value == word).map(|f| f.span)
+        })
     }
     /// Where a flag of a family's default entry was set: the first line touching that entry
     /// that names the flag (`None`: a built-in flag, such as NTPsec's `noquery limited`).

@@ -356,6 +356,9 @@ impl AccessPolicy {
                 Some(i) => {
                     let e = &mut self.list_mut(v6)[i];
                     e.flags = e.flags.without(flags);
+                    if let (Origin::Lines(have), Origin::Lines(new)) = (&mut e.origin, origin) {
+                        have.extend(new);
+                    }
                     true
                 }
                 None => false,
