@@ -137,7 +137,8 @@ fn fatal_at_config(config: &Config) -> Vec<Diagnostic> {
     out
 }
 
-fn flavor_of(d: Dialect) -> Flavor {
+/// The protocol flavour of a dialect.
+pub fn flavor_of(d: Dialect) -> Flavor {
     match d {
         Dialect::Classic => Flavor::Classic,
         Dialect::Ntpsec => Flavor::Ntpsec,

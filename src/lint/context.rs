@@ -202,6 +202,21 @@ impl<'a> LintContext<'a> {
         };
         Some(RestrictView { entry: e, lines, is_default })
     }
+    /// The `restrict` lines (any action) naming a host: ntpd resolves them at start-up, so
+    /// `runtime::access_table` installs nothing for them (`runtime::restrict_net` is `None`).
+    pub fn restrict_hostname_lines(&self) -> Vec<usize> {
+        let flavor = crate::runtime::flavor_of(self.dialect());
+        (self.config().restricts.iter().enumerate())
+            .filter(|(_, r)| match &r.target {
+                crate::config::model::RestrictTarget::Address { address, mask } => {
+                    numeric_address(address.text.split('/').next().unwrap_or("")).is_none()
+                        && crate::runtime::restrict_net(&address.text, mask.as_ref().map(|m| m.text.as_str()), flavor).is_none()
+                }
+                _ => false,
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
     /// Where a flag of an entry was set: the first `restrict` line of the entry naming it.
     pub fn restrict_site(&self, v: &RestrictView, flag: RestrictFlags) -> Option<Span> {
         let word = flag.keywords().next()?;
