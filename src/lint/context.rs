@@ -192,7 +192,9 @@ impl<'a> LintContext<'a> {
         let port = if from_ntp_port { crate::proto::access::NTP_PORT } else { 0 };
         self.restrict_view(self.access().lookup(std::net::SocketAddr::new(ip, port)))
     }
-    fn restrict_view<'s>(&'s self, e: &'s AccessEntry) -> Option<RestrictView<'s>> {
+    /// A rule's view of an entry of (a copy of) the server's table; `None` for entries the
+    /// server adds itself.
+    pub fn restrict_view<'s>(&'s self, e: &'s AccessEntry) -> Option<RestrictView<'s>> {
         let is_default = e.origin == Origin::Builtin && e.net == AddrMask::any(e.net.is_v6());
         let lines: Vec<usize> = match &e.origin {
             Origin::Lines(l) => l.iter().map(|&x| x as usize).collect(),
