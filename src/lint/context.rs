@@ -1,4 +1,4 @@
-//! What a rule sees: the typed model, the source files, the effective restrict table, the
+//! What a rule sees: the typed model, the source files, the server's restrict table, the
 //! options, and small questions many rules ask ("which lines are network sources?").
 
 use std::net::IpAddr;
@@ -11,7 +11,6 @@ use crate::config::lower::{numeric_address, refclock_address};
 use crate::config::model::{AssocOption, Association, AssociationKind, Config, Family, MiscVar, Value};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 
-use super::restrict::RestrictTable;
 use super::{LintOptions, Profile};
 use crate::proto::access::{AccessEntry, AccessPolicy, AddrMask, Origin, RestrictFlags};
 
@@ -80,7 +79,6 @@ pub struct LintContext<'a> {
     pub loaded: &'a Loaded,
     /// Options of this run.
     pub opts: &'a LintOptions,
-    table: OnceLock<RestrictTable>,
     access: OnceLock<AccessPolicy>,
 }
 
@@ -148,7 +146,7 @@ impl RestrictView<'_> {
 impl<'a> LintContext<'a> {
     /// A context over one load.
     pub fn new(loaded: &'a Loaded, opts: &'a LintOptions) -> Self {
-        LintContext { loaded, opts, table: OnceLock::new(), access: OnceLock::new() }
+        LintContext { loaded, opts, access: OnceLock::new() }
     }
     /// The model.
     pub fn config(&self) -> &'a Config {
@@ -170,10 +168,6 @@ impl<'a> LintContext<'a> {
     /// turns on every profile's rules but not their severity changes.)
     pub fn profile(&self, p: Profile) -> bool {
         self.opts.profiles.contains(&p)
-    }
-    /// The effective restrict table (built once).
-    pub fn table(&self) -> &RestrictTable {
-        self.table.get_or_init(|| RestrictTable::build(self.config()))
     }
     /// The compiled restrict table exactly as the server uses it (`runtime::access_table`):
     /// the one matcher; entries name their lines by index into `config.restricts`.

@@ -6,7 +6,6 @@ pub use crate::diagnostic::{Code, Diagnostic, Edit, Fix, Safety, Severity};
 pub use crate::lint::context::{
     LintContext, RestrictView, Source, numbered_pool_name, pool_zone, private_ip, public_service, smearing_host,
 };
-pub use crate::lint::restrict::{Entry, Fam, Flags};
 pub use crate::proto::access::RestrictFlags;
 
 /// Does `f` carry any flag of `of`?
