@@ -137,7 +137,8 @@ fn fatal_at_config(config: &Config) -> Vec<Diagnostic> {
     out
 }
 
-fn flavor_of(d: Dialect) -> Flavor {
+/// The protocol flavour of a dialect.
+pub fn flavor_of(d: Dialect) -> Flavor {
     match d {
         Dialect::Classic => Flavor::Classic,
         Dialect::Ntpsec => Flavor::Ntpsec,
@@ -515,7 +516,10 @@ fn access_policy(config: &Config, flavor: Flavor, unimpl: &mut Vec<Diagnostic>) 
                     p.apply(op, AddrMask::any(true), mflags, flags, limit, origin);
                 }
             }
-            RestrictTarget::Source { address: None } if r.action == RestrictAction::Restrict => p.set_source_template(mflags, flags, limit),
+            RestrictTarget::Source { address: None } if r.action == RestrictAction::Restrict => {
+                p.set_source_template(mflags, flags, limit);
+                p.set_source_template_line(i as u32);
+            }
             RestrictTarget::Source { address: Some(a) } => {
                 if let Some(ip) = numeric_address(&a.text) {
                     p.apply(RestrictOp::Remove, AddrMask::host(ip), mflags | MatchFlags::SOURCE, flags, limit, origin);
@@ -688,6 +692,20 @@ mod tests {
         let e = t.lookup(sa("192.0.2.9:5"));
         assert_eq!(e.origin, Origin::Lines(vec![1]));
         assert_eq!(l.config.restricts[1].span, l.config.restricts[1].span);
+    }
+
+    #[test]
+    fn default_and_template_lines_for_lint() {
+        let l = load(
+            "restrict default nopeer\nrestrict source nopeer\nrestrict 0.0.0.0 mask 0.0.0.0 notrust\nrestrict source noquery\n",
+            Dialect::Classic,
+        );
+        let t = access_table(&l.config);
+        assert_eq!(t.default_lines(false), &[0, 2]);
+        assert_eq!(t.default_lines(true), &[0]);
+        assert_eq!(t.default_entry(false).origin, Origin::Builtin, "defaults stay built-in");
+        assert_eq!(t.source_template_line(), Some(3));
+        assert_eq!(t.source_template().map(|(_, f, _)| f), Some(RestrictFlags::NOQUERY), "the last template wins");
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! What a rule sees: the typed model, the source files, the effective restrict table, the
+//! What a rule sees: the typed model, the source files, the server's restrict table, the
 //! options, and small questions many rules ask ("which lines are network sources?").
 
 use std::net::IpAddr;
@@ -11,8 +11,8 @@ use crate::config::lower::{numeric_address, refclock_address};
 use crate::config::model::{AssocOption, Association, AssociationKind, Config, Family, MiscVar, Value};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 
-use super::restrict::RestrictTable;
 use super::{LintOptions, Profile};
+use crate::proto::access::{AccessEntry, AccessPolicy, AddrMask, Origin, RestrictFlags};
 
 /// One association line seen as a time source.
 #[derive(Debug, Clone, Copy)]
@@ -79,7 +79,7 @@ pub struct LintContext<'a> {
     pub loaded: &'a Loaded,
     /// Options of this run.
     pub opts: &'a LintOptions,
-    table: OnceLock<RestrictTable>,
+    access: OnceLock<AccessPolicy>,
 }
 
 /// NTPsec refclock driver names and their legacy type numbers.
@@ -101,10 +101,52 @@ pub const NTPSEC_DRIVER_TYPES: &[(&str, u8)] = &[
     ("gpsd", 46),
 ];
 
+/// A rule's view of one entry of the server's restrict table: the entry as `proto` built it,
+/// plus the model lines behind it (for spans). Only reads; the matching is `proto`'s.
+#[derive(Debug, Clone)]
+pub struct RestrictView<'s> {
+    /// The entry.
+    pub entry: &'s AccessEntry,
+    /// Indexes into `Config::restricts` of the lines that touched it, in order.
+    pub lines: Vec<usize>,
+    /// A family's default entry.
+    pub is_default: bool,
+}
+
+impl RestrictView<'_> {
+    /// Restriction flags.
+    pub fn flags(&self) -> RestrictFlags {
+        self.entry.flags
+    }
+    /// IPv6?
+    pub fn v6(&self) -> bool {
+        self.entry.net.is_v6()
+    }
+    /// The (masked) address.
+    pub fn ip(&self) -> IpAddr {
+        match self.entry.net {
+            AddrMask::V4 { addr, .. } => IpAddr::V4(addr.into()),
+            AddrMask::V6 { addr, .. } => IpAddr::V6(addr.into()),
+        }
+    }
+    /// Prefix length when the mask is contiguous.
+    pub fn prefix_len(&self) -> Option<u32> {
+        self.entry.net.prefix_len()
+    }
+    /// A host entry (all-ones mask)?
+    pub fn is_host(&self) -> bool {
+        self.prefix_len() == Some(if self.v6() { 128 } else { 32 })
+    }
+    /// Inside loopback (127/8, ::1)?
+    pub fn is_loopback(&self) -> bool {
+        !self.is_default && self.ip().is_loopback() && self.prefix_len().is_some_and(|p| p >= 8)
+    }
+}
+
 impl<'a> LintContext<'a> {
     /// A context over one load.
     pub fn new(loaded: &'a Loaded, opts: &'a LintOptions) -> Self {
-        LintContext { loaded, opts, table: OnceLock::new() }
+        LintContext { loaded, opts, access: OnceLock::new() }
     }
     /// The model.
     pub fn config(&self) -> &'a Config {
@@ -127,9 +169,71 @@ impl<'a> LintContext<'a> {
     pub fn profile(&self, p: Profile) -> bool {
         self.opts.profiles.contains(&p)
     }
-    /// The effective restrict table (built once).
-    pub fn table(&self) -> &RestrictTable {
-        self.table.get_or_init(|| RestrictTable::build(self.config()))
+    /// The compiled restrict table exactly as the server uses it (`runtime::access_table`):
+    /// the one matcher; entries name their lines by index into `config.restricts`.
+    pub fn access(&self) -> &AccessPolicy {
+        self.access.get_or_init(|| crate::runtime::access_table(self.config()))
+    }
+    /// The entries of the server's table that configuration lines made (the defaults
+    /// included), IPv4 then IPv6, each in match order; entries the server adds itself
+    /// (`restrict source` host entries for numeric servers, interface entries) are left out.
+    pub fn restrict_entries(&self) -> Vec<RestrictView<'_>> {
+        self.access().entries().filter_map(|e| self.restrict_view(e)).collect()
+    }
+    /// The entry a packet from `ip` matches (`from_ntp_port`: source port 123), as the server
+    /// looks it up; `None` when it is one the server added itself.
+    pub fn restrict_lookup(&self, ip: IpAddr, from_ntp_port: bool) -> Option<RestrictView<'_>> {
+        let port = if from_ntp_port { crate::proto::access::NTP_PORT } else { 0 };
+        self.restrict_view(self.access().lookup(std::net::SocketAddr::new(ip, port)))
+    }
+    /// A rule's view of an entry of (a copy of) the server's table; `None` for entries the
+    /// server adds itself.
+    pub fn restrict_view<'s>(&'s self, e: &'s AccessEntry) -> Option<RestrictView<'s>> {
+        let is_default = e.origin == Origin::Builtin && e.net == AddrMask::any(e.net.is_v6());
+        let lines: Vec<usize> = match &e.origin {
+            Origin::Lines(l) => l.iter().map(|&x| x as usize).collect(),
+            Origin::Builtin if is_default => self.access().default_lines(e.net.is_v6()).iter().map(|&x| x as usize).collect(),
+            Origin::Builtin => vec![],
+            Origin::Source | Origin::Interface => return None,
+        };
+        Some(RestrictView { entry: e, lines, is_default })
+    }
+    /// The `restrict` lines (any action) naming a host: ntpd resolves them at start-up, so
+    /// `runtime::access_table` installs nothing for them (`runtime::restrict_net` is `None`).
+    pub fn restrict_hostname_lines(&self) -> Vec<usize> {
+        let flavor = crate::runtime::flavor_of(self.dialect());
+        (self.config().restricts.iter().enumerate())
+            .filter(|(_, r)| match &r.target {
+                crate::config::model::RestrictTarget::Address { address, mask } => {
+                    numeric_address(address.text.split('/').next().unwrap_or("")).is_none()
+                        && crate::runtime::restrict_net(&address.text, mask.as_ref().map(|m| m.text.as_str()), flavor).is_none()
+                }
+                _ => false,
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
+    /// Where a flag of an entry was set: the first `restrict` line of the entry naming it.
+    pub fn restrict_site(&self, v: &RestrictView, flag: RestrictFlags) -> Option<Span> {
+        let word = flag.keywords().next()?;
+        v.lines.iter().find_map(|&i| {
+            let r = self.config().restricts.get(i)?;
+            if r.action != crate::config::model::RestrictAction::Restrict {
+                return None;
+            }
+            r.flags.iter().find(|f| f.value == word).map(|f| f.span)
+        })
+    }
+    /// Where a flag of a family's default entry was set: the first line touching that entry
+    /// that names the flag (`None`: a built-in flag, such as NTPsec's `noquery limited`).
+    pub fn default_flag_site(&self, v6: bool, word: &str) -> Option<Span> {
+        self.access().default_lines(v6).iter().find_map(|&i| {
+            let r = self.config().restricts.get(i as usize)?;
+            if r.action != crate::config::model::RestrictAction::Restrict {
+                return None;
+            }
+            r.flags.iter().find(|f| f.value == word).map(|f| f.span)
+        })
     }
     /// The text of a span.
     pub fn text(&self, s: Span) -> &'a str {

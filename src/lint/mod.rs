@@ -19,7 +19,6 @@ pub mod context;
 pub mod env;
 pub mod fix;
 pub mod registry;
-pub mod restrict;
 pub mod rules;
 pub mod suppress;
 

@@ -262,6 +262,12 @@ pub struct AccessPolicy {
     v4: Vec<AccessEntry>,
     v6: Vec<AccessEntry>,
     source_template: Option<(MatchFlags, RestrictFlags, i16)>,
+    /// Lines (builder's numbers) that set or cleared flags on the default entries, IPv4 then
+    /// IPv6; the entries themselves stay `Origin::Builtin` (so `Remove` never drops them).
+    default_lines: [Vec<u32>; 2],
+    /// The line that set the current `restrict source` template (the last one: ntpd keeps
+    /// only the last template, it does not merge them).
+    source_template_line: Option<u32>,
 }
 
 impl AccessPolicy {
@@ -272,7 +278,14 @@ impl AccessPolicy {
             Flavor::Ntpsec => RestrictFlags::NOQUERY | RestrictFlags::LIMITED,
         };
         let def = |v6| AccessEntry { net: AddrMask::any(v6), mflags: MatchFlags::NONE, flags, ippeerlimit: -1, origin: Origin::Builtin };
-        AccessPolicy { flavor, v4: vec![def(false)], v6: vec![def(true)], source_template: None }
+        AccessPolicy {
+            flavor,
+            v4: vec![def(false)],
+            v6: vec![def(true)],
+            source_template: None,
+            default_lines: [Vec::new(), Vec::new()],
+            source_template_line: None,
+        }
     }
 
     /// The dialect.
@@ -315,6 +328,12 @@ impl AccessPolicy {
     ) -> bool {
         let v6 = net.is_v6();
         let pos = self.list_mut(v6).iter().position(|e| e.net == net && e.mflags == mflags);
+        if op != RestrictOp::Remove
+            && let (Some(i), Origin::Lines(lines)) = (pos, &origin)
+            && self.list_mut(v6)[i].origin == Origin::Builtin
+        {
+            self.default_lines[v6 as usize].extend(lines.iter().copied());
+        }
         match op {
             RestrictOp::Flags => {
                 if let Some(i) = pos {
@@ -337,6 +356,9 @@ impl AccessPolicy {
                 Some(i) => {
                     let e = &mut self.list_mut(v6)[i];
                     e.flags = e.flags.without(flags);
+                    if let (Origin::Lines(have), Origin::Lines(new)) = (&mut e.origin, origin) {
+                        have.extend(new);
+                    }
                     true
                 }
                 None => false,
@@ -359,6 +381,27 @@ impl AccessPolicy {
     /// template (ntpd stores it, it does not OR it).
     pub fn set_source_template(&mut self, mflags: MatchFlags, flags: RestrictFlags, ippeerlimit: i16) {
         self.source_template = Some((mflags | MatchFlags::SOURCE, flags, ippeerlimit));
+    }
+
+    /// Record which line set the `restrict source` template (call after `set_source_template`).
+    pub fn set_source_template_line(&mut self, line: u32) {
+        self.source_template_line = Some(line);
+    }
+
+    /// The line that set the current `restrict source` template, if recorded.
+    pub fn source_template_line(&self) -> Option<u32> {
+        self.source_template_line
+    }
+
+    /// The lines that set or cleared flags on a family's default entry, in order.
+    pub fn default_lines(&self, v6: bool) -> &[u32] {
+        &self.default_lines[v6 as usize]
+    }
+
+    /// A family's default entry (0/0 or ::/0, always present).
+    pub fn default_entry(&self, v6: bool) -> &AccessEntry {
+        let list = if v6 { &self.v6 } else { &self.v4 };
+        list.iter().find(|e| e.origin == Origin::Builtin).expect("the default entry always exists")
     }
 
     /// The `restrict source` template, if configured.

@@ -9,7 +9,6 @@ use ntpcheck::config::load::{LoadOptions, load_bytes};
 use ntpcheck::diagnostic::{Code, Diagnostic, Safety, render};
 use ntpcheck::lint::fix::{Applicability, apply_edits, select_edits};
 use ntpcheck::lint::registry::ALL_RULES;
-use ntpcheck::lint::restrict::RestrictTable;
 use ntpcheck::lint::{LintOptions, RuleMeta};
 use ntpcheck::source::FileId;
 
@@ -290,13 +289,14 @@ fn allowed_changes(c: Code) -> &'static [&'static str] {
     }
 }
 
-/// The restrict table as (family, net, mask, flags) — what a restrict fix must keep for the
-/// style rules (merging, default spelling, redundant lines).
+/// The server's restrict table as (net, match flags, flags) plus the `restrict source`
+/// template — what a restrict fix must keep for the style rules (merging, default spelling,
+/// redundant lines).
 fn table_summary(text: &str, d: Dialect) -> Vec<String> {
     let l = load_bytes("t.conf", text.as_bytes(), &LoadOptions { dialect: d, ..Default::default() });
-    let t = RestrictTable::build(&l.config);
-    let mut v: Vec<String> =
-        t.v4.iter().chain(t.v6.iter()).map(|e| format!("{:?} {} {} {:?} {:?}", e.fam, e.net, e.mask, e.ntpport, e.flags.words())).collect();
+    let t = ntpcheck::runtime::access_table(&l.config);
+    let mut v: Vec<String> = t.entries().map(|e| format!("{:?} {:?} {:?}", e.net, e.mflags, e.flags)).collect();
+    v.push(format!("source {:?}", t.source_template()));
     v.sort();
     v
 }

@@ -29,9 +29,12 @@ impl Rule for AuthDisabled {
     }
     fn check(&self, ctx: &LintContext, sink: &mut Sink) {
         let Some(s) = ctx.disabled_flag("auth") else { return };
-        let t = ctx.table();
-        let open = !t.default(Fam::V4).flags.any(Flags::NOPEER.or(Flags::IGNORE))
-            || !t.default(Fam::V6).flags.any(Flags::NOPEER.or(Flags::IGNORE));
+        let a = ctx.access();
+        let closed = |v6| {
+            let f = a.default_entry(v6).flags;
+            f.contains(RestrictFlags::NOPEER) || f.contains(RestrictFlags::IGNORE)
+        };
+        let open = !closed(false) || !closed(true);
         sink.push(
             Diagnostic::new(Code::Ntp210, s, "`disable auth` lets unauthenticated hosts mobilize associations")
                 .severity(if open { Severity::Error } else { Severity::Warning })

@@ -3,8 +3,38 @@
 pub use crate::config::Dialect;
 pub use crate::config::model::{AssocOption, AssociationKind, RestrictAction, RestrictTarget, Value};
 pub use crate::diagnostic::{Code, Diagnostic, Edit, Fix, Safety, Severity};
-pub use crate::lint::context::{LintContext, Source, numbered_pool_name, pool_zone, private_ip, public_service, smearing_host};
-pub use crate::lint::restrict::{Entry, Fam, Flags};
+pub use crate::lint::context::{
+    LintContext, RestrictView, Source, numbered_pool_name, pool_zone, private_ip, public_service, smearing_host,
+};
+pub use crate::proto::access::RestrictFlags;
+
+/// Does `f` carry any flag of `of`?
+pub fn any_of(f: RestrictFlags, of: RestrictFlags) -> bool {
+    f.0 & of.0 != 0
+}
+
+/// The keywords of restrict flags, in the order findings list them (hardening flags first).
+pub fn flag_words(f: RestrictFlags) -> Vec<&'static str> {
+    const ORDER: [RestrictFlags; 16] = [
+        RestrictFlags::IGNORE,
+        RestrictFlags::NOSERVE,
+        RestrictFlags::NOTRUST,
+        RestrictFlags::NOMODIFY,
+        RestrictFlags::NOQUERY,
+        RestrictFlags::NOTRAP,
+        RestrictFlags::NOPEER,
+        RestrictFlags::NOEPEER,
+        RestrictFlags::KOD,
+        RestrictFlags::LIMITED,
+        RestrictFlags::LPTRAP,
+        RestrictFlags::VERSION,
+        RestrictFlags::NOMRULIST,
+        RestrictFlags::MSSNTP,
+        RestrictFlags::FLAKE,
+        RestrictFlags::SRVRSPFUZZ,
+    ];
+    ORDER.iter().filter(|x| f.contains(**x)).flat_map(|x| x.keywords()).collect()
+}
 pub use crate::lint::{Category, Dialects, Enabled, FixAvailability, Needs, Profile, Rule, RuleMeta, Sink};
 pub use crate::source::Span;
 

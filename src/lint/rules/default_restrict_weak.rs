@@ -29,24 +29,27 @@ impl Rule for DefaultRestrictWeak {
         &Self::META
     }
     fn check(&self, ctx: &LintContext, sink: &mut Sink) {
-        let t = ctx.table();
+        let a = ctx.access();
         let cis = ctx.profile(Profile::Cis);
         let classic = ctx.classic();
         // With one `restrict default` line covering both families, report once.
         let mut reported_lines: Vec<(usize, Vec<&str>)> = Vec::new();
-        for fam in [Fam::V4, Fam::V6] {
-            if fam == Fam::V6 && ctx.ipv6_disabled() {
+        for v6 in [false, true] {
+            if v6 && ctx.ipv6_disabled() {
                 continue;
             }
-            let e = t.default(fam);
-            let fam_word = if fam == Fam::V4 { "IPv4" } else { "IPv6" };
-            let want: &[Flags] =
-                if classic { &[Flags::NOQUERY, Flags::NOMODIFY, Flags::NOTRAP, Flags::NOPEER] } else { &[Flags::NOQUERY, Flags::NOMODIFY] };
-            let blocked_all = e.flags.any(Flags::IGNORE);
+            let e = a.default_entry(v6);
+            let fam_word = if v6 { "IPv6" } else { "IPv4" };
+            let want: &[RestrictFlags] = if classic {
+                &[RestrictFlags::NOQUERY, RestrictFlags::NOMODIFY, RestrictFlags::NOTRAP, RestrictFlags::NOPEER]
+            } else {
+                &[RestrictFlags::NOQUERY, RestrictFlags::NOMODIFY]
+            };
+            let blocked_all = e.flags.contains(RestrictFlags::IGNORE);
             if blocked_all {
                 continue;
             }
-            let missing: Vec<&str> = want.iter().filter(|f| !e.flags.has(**f)).flat_map(|f| f.words()).collect();
+            let missing: Vec<&str> = want.iter().filter(|f| !e.flags.contains(**f)).flat_map(|f| flag_words(*f)).collect();
             if missing.is_empty() {
                 continue;
             }
@@ -58,8 +61,8 @@ impl Rule for DefaultRestrictWeak {
             } else {
                 Severity::Info
             };
-            let line = e.lines.last().copied();
-            if line.is_none() && fam == Fam::V6 && t.default(Fam::V4).lines.is_empty() && !ctx.ipv6_disabled() {
+            let line = a.default_lines(v6).last().map(|&l| l as usize);
+            if line.is_none() && v6 && a.default_lines(false).is_empty() && !ctx.ipv6_disabled() {
                 continue; // reported once for both families
             }
             if let Some(l) = line {
@@ -77,7 +80,7 @@ impl Rule for DefaultRestrictWeak {
                         if both { "the default restrict entry".to_string() } else { format!("the {fam_word} default restrict entry") };
                     let edit = append_after(r.span, &missing.join(" "));
                     Diagnostic::new(Code::Ntp201, ctx.keyword_span(r.span).to(r.span), format!("{who} lacks {list}: unknown hosts get that access"))
-                        .label(format!("{fam_word} default flags: {}", if e.flags.is_empty() { "none".into() } else { e.flags.words().join(" ") }))
+                        .label(format!("{fam_word} default flags: {}", if e.flags.is_empty() { "none".into() } else { flag_words(e.flags).join(" ") }))
                         .help(format!("add {list} to this line (`restrict default kod limited nomodify notrap nopeer noquery`, then `restrict source nomodify notrap noquery`, `restrict 127.0.0.1`, `restrict ::1`)"))
                         .fix(fix(format!("add {}", missing.join(" ")), Safety::Unsafe, vec![edit]))
                 }
@@ -88,11 +91,7 @@ impl Rule for DefaultRestrictWeak {
                     } else {
                         "NTPsec's built-in default was changed by `unrestrict`"
                     };
-                    let fam_word = if fam == Fam::V4 && t.default(Fam::V6).lines.is_empty() && !ctx.ipv6_disabled() {
-                        "IPv4 and IPv6"
-                    } else {
-                        fam_word
-                    };
+                    let fam_word = if !v6 && a.default_lines(true).is_empty() && !ctx.ipv6_disabled() { "IPv4 and IPv6" } else { fam_word };
                     Diagnostic::new(Code::Ntp201, first, format!("no `restrict default` line: the {fam_word} default entry lacks {list}"))
                         .label(extra)
                         .help("add `restrict default kod limited nomodify notrap nopeer noquery` and `restrict source nomodify notrap noquery`")

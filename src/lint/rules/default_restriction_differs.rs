@@ -29,12 +29,13 @@ impl Rule for DefaultRestrictionDiffers {
     }
     fn check(&self, ctx: &LintContext, sink: &mut Sink) {
         let Some(target) = ctx.opts.target else { return };
-        let t = ctx.table();
-        let e = t.default(Fam::V4);
-        let anchor = e.lines.last().map(|l| ctx.config().restricts[*l].span).map(|s| ctx.keyword_span(s).to(s));
+        let a = ctx.access();
+        let e = a.default_entry(false);
+        let lines = a.default_lines(false);
+        let anchor = lines.last().map(|l| ctx.config().restricts[*l as usize].span).map(|s| ctx.keyword_span(s).to(s));
         let anchor = anchor.unwrap_or_else(|| ctx.line_span(Span::new(crate::source::FileId(0), 0, 0)));
         if target.dialect == Dialect::Ntpsec && ctx.classic() {
-            if !e.flags.has(Flags::NOQUERY) {
+            if !e.flags.contains(RestrictFlags::NOQUERY) {
                 sink.push(
                     Diagnostic::new(
                         Code::Ntp505,
@@ -46,7 +47,7 @@ impl Rule for DefaultRestrictionDiffers {
                     .help("add host entries for monitoring hosts, or `unrestrict default noquery` in the NTPsec config"),
                 );
             }
-            if e.flags.has(Flags::KOD) && !e.flags.has(Flags::LIMITED) {
+            if e.flags.contains(RestrictFlags::KOD) && !e.flags.contains(RestrictFlags::LIMITED) {
                 sink.push(
                     Diagnostic::new(
                         Code::Ntp505,
@@ -58,7 +59,10 @@ impl Rule for DefaultRestrictionDiffers {
                 );
             }
         }
-        if target.dialect == Dialect::Classic && !ctx.classic() && !e.lines.iter().any(|l| ctx.config().restricts[*l].has_flag("noquery")) {
+        if target.dialect == Dialect::Classic
+            && !ctx.classic()
+            && !lines.iter().any(|l| ctx.config().restricts[*l as usize].has_flag("noquery"))
+        {
             sink.push(
                 Diagnostic::new(
                     Code::Ntp505,

@@ -31,14 +31,13 @@ impl Rule for Ipv6DefaultOpen {
         if ctx.ipv6_disabled() {
             return;
         }
-        let t = ctx.table();
-        let v4 = t.default(Fam::V4);
-        let v6 = t.default(Fam::V6);
-        if v4.lines.is_empty() || !v6.lines.is_empty() || v4.flags.is_empty() {
+        let a = ctx.access();
+        let v4 = a.default_entry(false);
+        if a.default_lines(false).is_empty() || !a.default_lines(true).is_empty() || v4.flags.is_empty() {
             return;
         }
-        let l = &ctx.config().restricts[*v4.lines.last().expect("non-empty")];
-        let flags = v4.flags.words().join(" ");
+        let l = &ctx.config().restricts[*a.default_lines(false).last().expect("non-empty") as usize];
+        let flags = flag_words(v4.flags).join(" ");
         sink.push(
             Diagnostic::new(
                 Code::Ntp202,

@@ -28,23 +28,22 @@ impl Rule for LeafHostServesTime {
         &Self::META
     }
     fn check(&self, ctx: &LintContext, sink: &mut Sink) {
-        let t = ctx.table();
-        let serves_net =
-            t.v4.iter()
-                .chain(t.v6.iter())
-                .any(|e| !e.is_default && !e.is_host() && !e.is_loopback() && !e.flags.any(Flags::NOSERVE.or(Flags::IGNORE)));
+        let a = ctx.access();
+        let serves_net = ctx.restrict_entries().iter().any(|e| {
+            !e.is_default && !e.is_host() && !e.is_loopback() && !any_of(e.flags(), RestrictFlags::NOSERVE.union(RestrictFlags::IGNORE))
+        });
         if serves_net || ctx.network_sources().is_empty() {
             return;
         }
         // One finding per configuration, anchored on the first default line that serves; the
         // fix adds `noserve` to every such line.
         let mut lines: Vec<usize> = Vec::new();
-        for fam in [Fam::V4, Fam::V6] {
-            let e = t.default(fam);
-            if e.flags.any(Flags::NOSERVE.or(Flags::IGNORE)) || (fam == Fam::V6 && ctx.ipv6_disabled()) {
+        for v6 in [false, true] {
+            let e = a.default_entry(v6);
+            if any_of(e.flags, RestrictFlags::NOSERVE.union(RestrictFlags::IGNORE)) || (v6 && ctx.ipv6_disabled()) {
                 continue;
             }
-            for &l in &e.lines {
+            for l in a.default_lines(v6).iter().map(|&l| l as usize) {
                 if ctx.config().restricts[l].action == RestrictAction::Restrict && !lines.contains(&l) {
                     lines.push(l);
                 }
@@ -53,7 +52,7 @@ impl Rule for LeafHostServesTime {
         let Some(&first) = lines.first() else { return };
         let r = &ctx.config().restricts[first];
         let mut edits: Vec<Edit> = lines.iter().map(|l| append_after(ctx.config().restricts[*l].span, "noserve")).collect();
-        if t.source.is_none() {
+        if a.source_template().is_none() {
             edits.push(restrict_source_edit(ctx, "restrict source nomodify notrap noquery"));
         }
         let mut d = Diagnostic::new(

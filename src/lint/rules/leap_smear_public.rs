@@ -34,8 +34,9 @@ impl Rule for LeapSmearPublic {
             Value::Number(n) => *n,
             Value::Str(_) => return,
         };
-        let t = ctx.table();
-        let public = [Fam::V4, Fam::V6].iter().any(|f| !t.default(*f).flags.any(Flags::IGNORE.or(Flags::NOSERVE)));
+        let a = ctx.access();
+        let public =
+            [false, true].iter().any(|&v6| !any_of(a.default_entry(v6).flags, RestrictFlags::IGNORE.union(RestrictFlags::NOSERVE)));
         if public {
             sink.push(
                 Diagnostic::new(

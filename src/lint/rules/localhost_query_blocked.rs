@@ -28,32 +28,34 @@ impl Rule for LocalhostQueryBlocked {
         &Self::META
     }
     fn check(&self, ctx: &LintContext, sink: &mut Sink) {
-        let t = ctx.table();
-        for (ip, fam, line) in [("127.0.0.1", Fam::V4, "restrict 127.0.0.1"), ("::1", Fam::V6, "restrict ::1")] {
-            if fam == Fam::V6 && ctx.ipv6_disabled() {
+        for (ip, v6, line) in [("127.0.0.1", false, "restrict 127.0.0.1"), ("::1", true, "restrict ::1")] {
+            if v6 && ctx.ipv6_disabled() {
                 continue;
             }
-            let e = t.lookup(ip.parse().expect("literal"), false);
-            let Some(flag) = [Flags::IGNORE, Flags::NOQUERY].into_iter().find(|f| e.flags.has(*f)) else { continue };
-            let word = flag.words()[0];
+            // (An entry the server adds itself — `restrict source` for `server 127.0.0.1` — is
+            // not a line to anchor on: skipped.)
+            let Some(e) = ctx.restrict_lookup(ip.parse().expect("literal"), false) else { continue };
+            let Some(flag) = [RestrictFlags::IGNORE, RestrictFlags::NOQUERY].into_iter().find(|f| e.flags().contains(*f)) else { continue };
+            let word = flag.keywords().next().expect("one flag");
             // Prefer the family's own line (`restrict -6 default … noquery` for ::1) as anchor.
             let own = e.lines.iter().rev().find_map(|l| {
                 let r = &ctx.config().restricts[*l];
                 let fam_line = matches!(
-                    (&r.target, fam),
-                    (RestrictTarget::Default { family: Some(crate::config::model::Family::Ipv6) }, Fam::V6)
-                        | (RestrictTarget::Default { family: Some(crate::config::model::Family::Ipv4) }, Fam::V4)
+                    (&r.target, v6),
+                    (RestrictTarget::Default { family: Some(crate::config::model::Family::Ipv6) }, true)
+                        | (RestrictTarget::Default { family: Some(crate::config::model::Family::Ipv4) }, false)
                 );
                 if fam_line { r.flags.iter().find(|f| f.value == word).map(|f| f.span) } else { None }
             });
-            let (anchor, fixable) = match own.or(e.site(flag)) {
+            let site = ctx.restrict_site(&e, flag);
+            let (anchor, fixable) = match own.or(site) {
                 Some(s) => (s, e.is_default),
                 None => match ctx.config().restricts.first() {
                     Some(r) => (ctx.keyword_span(r.span), true),
                     None => (ctx.line_span(Span::new(crate::source::FileId(0), 0, 0)), true),
                 },
             };
-            let builtin = e.site(flag).is_none();
+            let builtin = site.is_none();
             let mut d = Diagnostic::new(Code::Ntp315, anchor, format!("ntpq and monitoring over {ip} are refused: {ip} matches `{word}`"))
                 .label(if builtin {
                     format!("NTPsec's built-in default has `{word}` and no entry exempts {ip}")

@@ -29,8 +29,8 @@ impl Rule for Mode7Enabled {
     }
     fn check(&self, ctx: &LintContext, sink: &mut Sink) {
         let Some(s) = ctx.enabled_flag("mode7") else { return };
-        let t = ctx.table();
-        let open = !t.default(Fam::V4).flags.has(Flags::NOQUERY) || !t.default(Fam::V6).flags.has(Flags::NOQUERY);
+        let a = ctx.access();
+        let open = [false, true].iter().any(|&v6| !a.default_entry(v6).flags.contains(RestrictFlags::NOQUERY));
         let nokey = ctx.config().auth.requestkey.is_none();
         let sev = if open || nokey { Severity::Error } else { Severity::Warning };
         let why = match (open, nokey) {

@@ -28,21 +28,20 @@ impl Rule for NotrustDropsUnauthenticated {
         &Self::META
     }
     fn check(&self, ctx: &LintContext, sink: &mut Sink) {
-        let t = ctx.table();
         let mut seen: Vec<Span> = Vec::new();
-        for e in t.v4.iter().chain(t.v6.iter()) {
-            if e.is_host() || !e.flags.has(Flags::NOTRUST) {
+        for e in ctx.restrict_entries() {
+            if e.is_host() || !e.flags().contains(RestrictFlags::NOTRUST) {
                 continue;
             }
-            let Some(site) = e.site(Flags::NOTRUST) else { continue };
+            let Some(site) = ctx.restrict_site(&e, RestrictFlags::NOTRUST) else { continue };
             if seen.contains(&site) {
                 continue;
             }
             seen.push(site);
             let who = if e.is_default {
-                format!("every {} host", if e.fam == Fam::V4 { "IPv4" } else { "IPv6" })
+                format!("every {} host", if e.v6() { "IPv6" } else { "IPv4" })
             } else {
-                format!("every host in {}/{}", e.addr_text(), e.prefix_len().map(|p| p.to_string()).unwrap_or_else(|| "?".into()))
+                format!("every host in {}/{}", e.ip(), e.prefix_len().map(|p| p.to_string()).unwrap_or_else(|| "?".into()))
             };
             sink.push(
                 Diagnostic::new(Code::Ntp205, site, format!("`notrust` drops every unauthenticated packet from {who}"))

@@ -1,5 +1,6 @@
 //! NTP302 pool-blocked-by-nopeer.
 use super::common::*;
+use crate::proto::access::RestrictFlags;
 
 /// `pool` with `nopeer`/`notrust` on a default and no exempting `restrict source`.
 pub struct PoolBlockedByNopeer;
@@ -32,33 +33,35 @@ impl Rule for PoolBlockedByNopeer {
         if pools.is_empty() {
             return;
         }
-        let t = ctx.table();
-        if t.source.as_ref().is_some_and(|s| !s.flags.any(Flags::NOPEER.or(Flags::NOTRUST))) {
+        // The server's own table: classic keeps only the last `restrict source` line.
+        let a = ctx.access();
+        let template = a.source_template().map(|(_, f, _)| f);
+        if template.is_some_and(|f| !f.contains(RestrictFlags::NOPEER) && !f.contains(RestrictFlags::NOTRUST)) {
             return;
         }
         let mut seen = Vec::new();
-        for fam in [Fam::V4, Fam::V6] {
-            if fam == Fam::V6 && ctx.ipv6_disabled() {
+        for v6 in [false, true] {
+            if v6 && ctx.ipv6_disabled() {
                 continue;
             }
-            let e = t.default(fam);
-            for f in [Flags::NOPEER, Flags::NOTRUST] {
-                if !e.flags.has(f) {
+            let e = a.default_entry(v6);
+            for f in [RestrictFlags::NOPEER, RestrictFlags::NOTRUST] {
+                if !e.flags.contains(f) {
                     continue;
                 }
-                let Some(site) = e.site(f) else { continue };
+                let word = f.keywords().next().expect("a single flag has a keyword");
+                let Some(site) = ctx.default_flag_site(v6, word) else { continue };
                 if seen.contains(&site) {
                     continue;
                 }
                 seen.push(site);
-                let word = f.words()[0];
                 let mut d = Diagnostic::new(Code::Ntp302, site, format!("`{word}` on the default entry keeps `pool` from creating any association"))
                     .label("pool replies come from addresses without an association")
                     .help("add `restrict source nomodify notrap noquery` (ntpd ≥ 4.2.8): each pool server then gets a host entry without `nopeer`");
                 for p in &pools {
                     d = d.related(p.assoc.address.span, "gets no servers");
                 }
-                if t.source.is_none() {
+                if template.is_none() {
                     d = d.fix(fix(
                         "add `restrict source nomodify notrap noquery`",
                         Safety::Safe,

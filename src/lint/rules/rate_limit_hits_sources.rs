@@ -35,8 +35,8 @@ impl Rule for RateLimitHitsSources {
                 continue; // NTP301 says more.
             }
             for (flags, sites, entry) in reply_entries(ctx, &s) {
-                if flags.has(Flags::LIMITED) {
-                    let site = sites.iter().find(|(f, _)| *f == Flags::LIMITED).map(|(_, s)| *s);
+                if flags.contains(RestrictFlags::LIMITED) {
+                    let site = sites.iter().find(|(f, _)| *f == RestrictFlags::LIMITED).map(|(_, s)| *s);
                     match groups.iter_mut().find(|(g, _, _)| *g == site) {
                         Some((_, _, l)) => l.push(s),
                         None => groups.push((site, entry, vec![s])),
@@ -53,7 +53,7 @@ impl Rule for RateLimitHitsSources {
             for s in &srcs {
                 d = d.related(s.assoc.address.span, "its replies are rate-limited");
             }
-            if entry != "`restrict source`" {
+            if entry != super::sources_blocked_by_restrict::TEMPLATE {
                 d = d.fix(fix(
                     "add `restrict source nomodify notrap noquery`",
                     Safety::Safe,

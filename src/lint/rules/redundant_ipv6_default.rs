@@ -36,9 +36,15 @@ impl Rule for RedundantIpv6Default {
             .iter()
             .filter(|r| r.action == RestrictAction::Restrict && matches!(r.target, RestrictTarget::Default { family: None }))
             .collect();
-        let g = both
-            .iter()
-            .fold(Flags::NONE, |acc, r| acc.or(r.flags.iter().filter_map(|f| Flags::from_word(&f.value)).fold(Flags::NONE, Flags::or)));
+        // Flags of a line, `ntpport` (part of the entry's key) included.
+        let words = |r: &crate::config::model::RestrictEntry| {
+            let f = r.flags.iter().filter_map(|f| RestrictFlags::from_keyword(&f.value)).fold(RestrictFlags::NONE, RestrictFlags::union);
+            (f, r.has_flag("ntpport"))
+        };
+        let (g, g_ntpport) = both.iter().fold((RestrictFlags::NONE, false), |(f, p), r| {
+            let (rf, rp) = words(r);
+            (f | rf, p || rp)
+        });
         let Some(anchor) = both.first() else { return };
         for r in rs {
             if r.action != RestrictAction::Restrict
@@ -46,8 +52,8 @@ impl Rule for RedundantIpv6Default {
             {
                 continue;
             }
-            let f = r.flags.iter().filter_map(|f| Flags::from_word(&f.value)).fold(Flags::NONE, Flags::or);
-            if f.minus(g).is_empty() {
+            let (f, ntpport) = words(r);
+            if f.without(g).is_empty() && (!ntpport || g_ntpport) {
                 sink.push(
                     Diagnostic::new(
                         Code::Ntp403,

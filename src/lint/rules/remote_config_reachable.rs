@@ -29,19 +29,18 @@ impl Rule for RemoteConfigReachable {
     }
     fn check(&self, ctx: &LintContext, sink: &mut Sink) {
         let Some(ck) = &ctx.config().auth.controlkey else { return };
-        let t = ctx.table();
         let mut seen = Vec::new();
-        for e in t.v4.iter().chain(t.v6.iter()) {
-            if e.is_host() || e.is_loopback() || e.flags.any(Flags::NOMODIFY.or(Flags::IGNORE)) {
+        for e in ctx.restrict_entries() {
+            if e.is_host() || e.is_loopback() || any_of(e.flags(), RestrictFlags::NOMODIFY.union(RestrictFlags::IGNORE)) {
                 continue;
             }
-            if e.fam == Fam::V6 && e.is_default && ctx.ipv6_disabled() {
+            if e.v6() && e.is_default && ctx.ipv6_disabled() {
                 continue;
             }
             let who = if e.is_default {
-                format!("any {} host", if e.fam == Fam::V4 { "IPv4" } else { "IPv6" })
+                format!("any {} host", if e.v6() { "IPv6" } else { "IPv4" })
             } else {
-                format!("hosts in {}/{}", e.addr_text(), e.prefix_len().unwrap_or(0))
+                format!("hosts in {}/{}", e.ip(), e.prefix_len().unwrap_or(0))
             };
             let anchor = e.lines.last().map(|l| ctx.config().restricts[*l].span);
             let anchor_span = anchor.map(|s| ctx.keyword_span(s).to(s)).unwrap_or(ck.span);

@@ -28,7 +28,7 @@ impl Rule for RestrictByHostname {
         &Self::META
     }
     fn check(&self, ctx: &LintContext, sink: &mut Sink) {
-        for &i in &ctx.table().hostname_lines {
+        for i in ctx.restrict_hostname_lines() {
             let r = &ctx.config().restricts[i];
             if r.action != RestrictAction::Restrict {
                 continue;

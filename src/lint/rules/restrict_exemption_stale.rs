@@ -28,7 +28,7 @@ impl Rule for RestrictExemptionStale {
         &Self::META
     }
     fn check(&self, ctx: &LintContext, sink: &mut Sink) {
-        let t = ctx.table();
+        let a = ctx.access();
         let srcs = ctx.all_sources();
         let mut used: Vec<std::net::IpAddr> = srcs.iter().filter_map(|s| s.ip).collect();
         for s in &srcs {
@@ -39,15 +39,15 @@ impl Rule for RestrictExemptionStale {
                 used.extend(v);
             }
         }
-        for e in t.v4.iter().chain(t.v6.iter()) {
+        for e in ctx.restrict_entries() {
             if !e.is_host() || e.is_loopback() || e.lines.is_empty() {
                 continue;
             }
-            let def = t.default(e.fam);
-            if def.flags.minus(e.flags).is_empty() {
+            let def = a.default_entry(e.v6());
+            if def.flags.without(e.flags()).is_empty() {
                 continue;
             }
-            let ip = crate::lint::restrict::to_ip(e.fam, e.net);
+            let ip = e.ip();
             if used.contains(&ip) || ctx.config().traps.iter().any(|x| x.address.text == ip.to_string()) {
                 continue;
             }

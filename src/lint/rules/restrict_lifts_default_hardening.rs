@@ -28,25 +28,29 @@ impl Rule for RestrictLiftsDefaultHardening {
         &Self::META
     }
     fn check(&self, ctx: &LintContext, sink: &mut Sink) {
-        let t = ctx.table();
-        let relevant = if ctx.classic() { Flags::HARDENING } else { Flags::NOQUERY.or(Flags::NOMODIFY) };
-        for e in t.v4.iter().chain(t.v6.iter()) {
-            if e.is_default || e.is_loopback() || e.lines.is_empty() || e.flags.has(Flags::IGNORE) {
+        let a = ctx.access();
+        let relevant = if ctx.classic() {
+            RestrictFlags::NOQUERY | RestrictFlags::NOMODIFY | RestrictFlags::NOTRAP | RestrictFlags::NOPEER
+        } else {
+            RestrictFlags::NOQUERY | RestrictFlags::NOMODIFY
+        };
+        for e in ctx.restrict_entries() {
+            if e.is_default || e.is_loopback() || e.lines.is_empty() || e.flags().contains(RestrictFlags::IGNORE) {
                 continue;
             }
-            let def = t.default(e.fam);
-            let lifted = Flags(def.flags.0 & relevant.0).minus(e.flags);
+            let def = a.default_entry(e.v6());
+            let lifted = RestrictFlags(def.flags.0 & relevant.0).without(e.flags());
             if lifted.is_empty() {
                 continue;
             }
-            let ip = crate::lint::restrict::to_ip(e.fam, e.net);
-            let serious = lifted.any(Flags::NOQUERY.or(Flags::NOMODIFY));
+            let ip = e.ip();
+            let serious = any_of(lifted, RestrictFlags::NOQUERY | RestrictFlags::NOMODIFY);
             let sev = if serious && !private_ip(ip) { Severity::Warning } else { Severity::Info };
             let r = &ctx.config().restricts[*e.lines.last().expect("has lines")];
             let RestrictTarget::Address { address, .. } = &r.target else { continue };
-            let words = lifted.words();
+            let words = flag_words(lifted);
             let list = words.iter().map(|w| format!("`{w}`")).collect::<Vec<_>>().join(", ");
-            let wanted = Flags(def.flags.0 & relevant.0).or(e.flags).words().join(" ");
+            let wanted = flag_words(RestrictFlags(def.flags.0 & relevant.0) | e.flags()).join(" ");
             sink.push(
                 Diagnostic::new(
                     Code::Ntp207,

@@ -1,5 +1,6 @@
 //! NTP402 restrict-lines-merge.
 use super::common::*;
+use crate::proto::access::AddrMask;
 
 /// Two restrict lines for the same entry.
 pub struct RestrictLinesMerge;
@@ -28,9 +29,8 @@ impl Rule for RestrictLinesMerge {
         &Self::META
     }
     fn check(&self, ctx: &LintContext, sink: &mut Sink) {
-        let t = ctx.table();
         let mut seen: Vec<usize> = Vec::new();
-        for e in t.v4.iter().chain(t.v6.iter()) {
+        for e in ctx.restrict_entries() {
             let rs = &ctx.config().restricts;
             let lines: Vec<usize> = e.lines.iter().copied().filter(|l| rs[*l].action == RestrictAction::Restrict).collect();
             if lines.len() < 2 {
@@ -58,13 +58,12 @@ impl Rule for RestrictLinesMerge {
                     ctx.keyword_span(r.span).to(r.span),
                     "this line adds flags to an entry an earlier line created: restrict lines merge, they never replace",
                 )
-                .label(format!("merged flags: {}", if e.flags.is_empty() { "none".to_string() } else { e.flags.words().join(" ") }))
+                .label(format!("merged flags: {}", if e.flags().is_empty() { "none".to_string() } else { flag_words(e.flags()).join(" ") }))
                 .related(ctx.keyword_span(f0.span).to(f0.span), "entry created here")
                 .help("write the entry on one line");
                 // Merging is exact only when both lines cover the same entries (`restrict default`
                 // covers both families, `0.0.0.0 mask 0.0.0.0` only IPv4).
-                let same_keys = crate::lint::restrict::target_keys(&r.target, ctx.dialect())
-                    == crate::lint::restrict::target_keys(&f0.target, ctx.dialect());
+                let same_keys = target_nets(ctx, &r.target) == target_nets(ctx, &f0.target);
                 if same_file && same_keys && r.ippeerlimit.is_none() {
                     let mut edits = vec![delete_line(ctx, r.span)];
                     if !new_flags.is_empty() {
@@ -74,6 +73,23 @@ impl Rule for RestrictLinesMerge {
                 }
                 sink.push(d);
             }
+        }
+    }
+}
+
+/// The table keys a restrict target denotes (one per family for `default`), as the server
+/// computes them; `None` when it installs nothing.
+fn target_nets(ctx: &LintContext, t: &RestrictTarget) -> Option<Vec<AddrMask>> {
+    match t {
+        RestrictTarget::Default { family } => Some(match family {
+            None => vec![AddrMask::any(false), AddrMask::any(true)],
+            Some(crate::config::model::Family::Ipv4) => vec![AddrMask::any(false)],
+            Some(crate::config::model::Family::Ipv6) => vec![AddrMask::any(true)],
+        }),
+        RestrictTarget::Source { .. } => None,
+        RestrictTarget::Address { address, mask } => {
+            crate::runtime::restrict_net(&address.text, mask.as_ref().map(|m| m.text.as_str()), crate::runtime::flavor_of(ctx.dialect()))
+                .map(|n| vec![n])
         }
     }
 }

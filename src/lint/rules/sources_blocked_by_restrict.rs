@@ -1,5 +1,7 @@
 //! NTP301 sources-blocked-by-restrict, and the source-reply lookup NTP204 shares.
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
+
+use crate::proto::access::{NTP_PORT, Origin};
 
 use super::common::*;
 
@@ -29,88 +31,103 @@ impl SourcesBlockedByRestrict {
 #[derive(Debug, Clone)]
 pub struct Verdict {
     /// The offending flag.
-    pub flag: Flags,
+    pub flag: RestrictFlags,
     /// Where it was set (None: NTPsec's built-in default).
     pub site: Option<Span>,
     /// Describes the entry ("the IPv4 default entry", "`restrict source`").
     pub entry: String,
 }
 
-fn entry_word(e: &Entry) -> String {
+/// The entry word of the `restrict source` template.
+pub const TEMPLATE: &str = "`restrict source`";
+
+fn entry_word(e: &RestrictView) -> String {
     if e.is_default {
-        format!("the {} default entry", if e.fam == Fam::V4 { "IPv4" } else { "IPv6" })
+        format!("the {} default entry", if e.v6() { "IPv6" } else { "IPv4" })
     } else {
-        format!("the entry for {}{}", e.addr_text(), e.prefix_len().map(|p| format!("/{p}")).unwrap_or_default())
+        format!("the entry for {}{}", e.ip(), e.prefix_len().map(|p| format!("/{p}")).unwrap_or_default())
     }
 }
 
+fn view_sites(ctx: &LintContext, e: &RestrictView) -> Vec<(RestrictFlags, Span)> {
+    RestrictFlags::ALL
+        .iter()
+        .filter(|(f, _)| e.flags().contains(*f))
+        .filter_map(|(f, _)| ctx.restrict_site(e, *f).map(|s| (*f, s)))
+        .collect()
+}
+
+/// The flag words of the line that set the template (ntpd keeps only the last such line).
+fn template_sites(ctx: &LintContext) -> Vec<(RestrictFlags, Span)> {
+    let Some(l) = ctx.access().source_template_line() else { return vec![] };
+    ctx.config().restricts[l as usize].flags.iter().filter_map(|f| RestrictFlags::from_keyword(&f.value).map(|x| (x, f.span))).collect()
+}
+
 /// Flags that apply to a source's replies: (flags, where each came from, entry word).
-pub type ReplyEntry = (Flags, Vec<(Flags, Span)>, String);
+pub type ReplyEntry = (RestrictFlags, Vec<(RestrictFlags, Span)>, String);
 
 /// The flags that apply to a source's replies, one per address family or resolved address the
-/// source may use.
+/// source may use — looked up in the server's own table.
 pub fn reply_entries(ctx: &LintContext, s: &Source) -> Vec<ReplyEntry> {
-    let t = ctx.table();
-    let template_ok = ctx.classic() || ctx.dialect() == Dialect::Ntpsec;
-    let tmpl = t.source.as_ref().filter(|_| template_ok);
-    let mut out = Vec::new();
+    let a = ctx.access();
+    let tmpl = a.source_template().map(|(_, f, _)| f);
     let mut ips: Vec<IpAddr> = s.ip.into_iter().collect();
     if s.ip.is_none()
         && let Some(Ok(v)) = ctx.resolve(s.name())
     {
         ips = v;
     }
-    let sites = |e: &Entry| e.sites.iter().map(|x| (x.flag, x.span)).collect::<Vec<_>>();
-    let tmpl_sites = |t: &crate::lint::restrict::SourceTemplate| t.sites.iter().map(|x| (x.flag, x.span)).collect::<Vec<_>>();
+    // A multicast address (`manycastclient 239.…`) is where requests go; the replies come from
+    // unicast servers not known in advance (the server's "multicast source = ignore" rule is
+    // about packets *from* such an address, which replies never are).
+    let (multicast, ips): (Vec<IpAddr>, Vec<IpAddr>) = ips.into_iter().partition(|ip| ip.is_multicast());
+    let mut out = Vec::new();
     if ips.is_empty() {
         let fam_q = s.assoc.address.family;
-        for fam in [Fam::V4, Fam::V6] {
-            match (fam_q, fam) {
-                (Some(crate::config::model::Family::Ipv4), Fam::V6) | (Some(crate::config::model::Family::Ipv6), Fam::V4) => continue,
+        for v6 in [false, true] {
+            match (fam_q, v6) {
+                (Some(crate::config::model::Family::Ipv4), true) | (Some(crate::config::model::Family::Ipv6), false) => continue,
                 _ => {}
             }
-            if fam == Fam::V6 && ctx.ipv6_disabled() {
+            if !multicast.is_empty() && !multicast.iter().any(|m| m.is_ipv6() == v6) {
                 continue;
             }
-            let e = t.default(fam);
+            if v6 && ctx.ipv6_disabled() {
+                continue;
+            }
+            let Some(e) = ctx.restrict_entries().into_iter().find(|e| e.is_default && e.v6() == v6) else { continue };
             match tmpl {
-                Some(tp) if ctx.classic() || pokes_hole(e.flags, s) => {
-                    out.push((tp.flags, tmpl_sites(tp), "`restrict source`".to_string()))
-                }
-                _ => out.push((e.flags, sites(e), entry_word(e))),
+                Some(tf) if ctx.classic() || pokes_hole(e.flags(), s) => out.push((tf, template_sites(ctx), TEMPLATE.to_string())),
+                _ => out.push((e.flags(), view_sites(ctx, &e), entry_word(&e))),
             }
         }
     } else {
         for ip in ips {
-            let e = t.lookup(ip, true);
-            match tmpl {
-                // Classic installs the template as a host entry, OR-ed into an existing one.
-                Some(tp) if ctx.classic() => {
-                    let host = if e.is_host() { e.flags } else { Flags::NONE };
-                    let mut si = tmpl_sites(tp);
-                    if e.is_host() {
-                        si.extend(sites(e));
-                    }
-                    out.push((host.or(tp.flags), si, "`restrict source`".to_string()));
-                }
-                // NTPsec pokes a hole only for `ignore`/`notrust`, and never over a host entry.
-                Some(tp) if !e.is_host() && pokes_hole(e.flags, s) => out.push((tp.flags, tmpl_sites(tp), "`restrict source`".to_string())),
-                _ => out.push((e.flags, sites(e), entry_word(e))),
+            // The table with the host entry ntpd makes from `restrict source` for this address
+            // (numeric `server`/`peer` lines have theirs already); proto decides whether and
+            // where it goes.
+            let mut p = a.clone();
+            p.add_source(ip, s.authenticated());
+            let e = p.lookup(SocketAddr::new(ip, NTP_PORT));
+            if e.origin == Origin::Source {
+                out.push((e.flags, template_sites(ctx), TEMPLATE.to_string()));
+            } else if let Some(v) = ctx.restrict_view(e) {
+                out.push((v.flags(), view_sites(ctx, &v), entry_word(&v)));
             }
         }
     }
     out
 }
 
-fn pokes_hole(f: Flags, s: &Source) -> bool {
-    f.has(Flags::IGNORE) || (f.has(Flags::NOTRUST) && !s.authenticated())
+fn pokes_hole(f: RestrictFlags, s: &Source) -> bool {
+    f.contains(RestrictFlags::IGNORE) || (f.contains(RestrictFlags::NOTRUST) && !s.authenticated())
 }
 
 /// Is the source's traffic dropped? Returns the first blocking flag.
 pub fn blocking(ctx: &LintContext, s: &Source) -> Option<Verdict> {
     for (flags, sites, entry) in reply_entries(ctx, s) {
-        for f in [Flags::IGNORE, Flags::NOSERVE, Flags::NOTRUST] {
-            if flags.has(f) && (f != Flags::NOTRUST || !s.authenticated()) {
+        for f in [RestrictFlags::IGNORE, RestrictFlags::NOSERVE, RestrictFlags::NOTRUST] {
+            if flags.contains(f) && (f != RestrictFlags::NOTRUST || !s.authenticated()) {
                 let site = sites.iter().find(|(x, _)| *x == f).map(|(_, sp)| *sp);
                 return Some(Verdict { flag: f, site, entry });
             }
@@ -135,7 +152,7 @@ impl Rule for SourcesBlockedByRestrict {
             }
         }
         for (v, srcs) in groups {
-            let word = v.flag.words()[0];
+            let word = v.flag.keywords().next().expect("one flag");
             let anchor = v.site.unwrap_or(srcs[0].assoc.address.span);
             let what = match word {
                 "notrust" => format!("{} now drops every packet without a MAC", v.entry),
@@ -160,7 +177,7 @@ impl Rule for SourcesBlockedByRestrict {
                 };
                 d = d.related(s.assoc.address.span, why);
             }
-            let from_template = v.entry == "`restrict source`";
+            let from_template = v.entry == TEMPLATE;
             let help = if from_template {
                 format!("remove `{word}` from `restrict source`: it is copied to every source's host entry")
             } else if word == "notrust" {

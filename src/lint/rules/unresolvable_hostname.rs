@@ -35,7 +35,7 @@ impl Rule for UnresolvableHostname {
                 names.push((s.name().to_string(), s.assoc.address.family, s.assoc.address.span, false));
             }
         }
-        for &i in &ctx.table().hostname_lines {
+        for i in ctx.restrict_hostname_lines() {
             if let RestrictTarget::Address { address, .. } = &ctx.config().restricts[i].target {
                 names.push((address.text.clone(), address.family, address.span, true));
             }
