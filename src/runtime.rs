@@ -91,10 +91,6 @@ pub fn plan_with(loaded: &Loaded, opts: &PlanOptions) -> Result<ServerPlan, Vec<
         let fatal: Vec<Diagnostic> = loaded.diagnostics.iter().filter(|d| d.severity == Severity::Error).cloned().collect();
         return Err(fatal);
     }
-    let fatal = fatal_at_config(&loaded.config);
-    if !fatal.is_empty() {
-        return Err(fatal);
-    }
     let mut p = build(&loaded.config, opts, true);
     let mut w = loaded.diagnostics.clone();
     w.append(&mut p.warnings);
@@ -105,36 +101,6 @@ pub fn plan_with(loaded: &Loaded, opts: &PlanOptions) -> Result<ServerPlan, Vec<
 /// Build the plan from a model alone (no load diagnostics, no keys file read).
 pub fn plan_config(config: &Config) -> ServerPlan {
     build(config, &PlanOptions::default(), false)
-}
-
-/// What the dialect's daemon accepts while parsing but exits on while applying the
-/// configuration (verified with classic 4.2.8p18, reference §18.2): `restrict … epeer`
-/// (`config_access: Unknown flag-type-token=epeer`, exit 1) and `fudge … abbrev` (`Unexpected
-/// fudge flag T_Abbrev`, exit 2).
-fn fatal_at_config(config: &Config) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    if config.dialect != Dialect::Classic {
-        return out;
-    }
-    for r in &config.restricts {
-        for f in r.flags.iter().filter(|f| f.value == "epeer") {
-            out.push(
-                Diagnostic::new(Code::Ntp120, f.span, "classic ntpd 4.2.8p18 exits on `epeer` while applying the configuration")
-                    .help("remove `epeer` (it is the default); `noepeer` is the flag that exists")
-                    .ntpd(crate::diagnostic::Phase::Config, "config_access: Unknown flag-type-token=epeer/299"),
-            );
-        }
-    }
-    for fu in &config.fudges {
-        for o in fu.options.iter().filter(|o| o.name == "abbrev") {
-            out.push(
-                Diagnostic::new(Code::Ntp120, o.span, "classic ntpd 4.2.8p18 exits on `fudge … abbrev` while applying the configuration")
-                    .help("remove `abbrev`")
-                    .ntpd(crate::diagnostic::Phase::Config, format!("Unexpected fudge flag T_Abbrev (258) for {}", fu.address.text)),
-            );
-        }
-    }
-    out
 }
 
 /// The protocol flavour of a dialect.
