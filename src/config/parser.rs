@@ -311,8 +311,10 @@ const MRU_C: &[&str] = &["incalloc", "incmem", "initalloc", "initmem", "maxage",
 const MRU_S: &[&str] = &["incalloc", "incmem", "initalloc", "initmem", "maxage", "minage", "maxdepth", "maxmem", "mindepth"];
 const FUDGE_C: &[&str] = &["time1", "time2", "minjitter", "flag1", "flag2", "flag3", "flag4", "stratum", "abbrev", "refid"];
 const FUDGE_S: &[&str] = &["time1", "time2", "flag1", "flag2", "flag3", "flag4", "stratum", "refid"];
-const RLIMIT: &[&str] = &["memlock", "stacksize", "filenum"];
-const SYSOPT_C: &[&str] = &[
+/// `rlimit` items (both dialects).
+pub const RLIMIT: &[&str] = &["memlock", "stacksize", "filenum"];
+/// `enable`/`disable` options of classic 4.2.8p18.
+pub const SYSOPT_C: &[&str] = &[
     "auth",
     "bclient",
     "calibrate",
@@ -326,8 +328,10 @@ const SYSOPT_C: &[&str] = &[
     "unpeer_crypto_nak_early",
     "unpeer_digest_early",
 ];
-const SYSOPT_S: &[&str] = &["calibrate", "kernel", "monitor", "ntp", "stats"];
-const TINKER: &[&str] = &["allan", "dispersion", "freq", "huffpuff", "panic", "step", "stepback", "stepfwd", "stepout", "tick"];
+/// `enable`/`disable` options of NTPsec 1.2.2.
+pub const SYSOPT_S: &[&str] = &["calibrate", "kernel", "monitor", "ntp", "stats"];
+/// `tinker` items (both dialects).
+pub const TINKER: &[&str] = &["allan", "dispersion", "freq", "huffpuff", "panic", "step", "stepback", "stepfwd", "stepout", "tick"];
 const RESET: &[&str] = &["allpeers", "auth", "ctl", "io", "mem", "sys", "timer"];
 const NIC_ACTIONS: &[&str] = &["listen", "ignore", "drop"];
 const CRYPTO: &[&str] = &["host", "ident", "pw", "randfile", "digest", "revoke"];

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use ntpcheck::config::Dialect;
 use ntpcheck::config::load::Loaded;
-use ntpcheck::config::parser::{RESTRICT_FLAGS_C, RESTRICT_FLAGS_S};
+use ntpcheck::config::parser::{RESTRICT_FLAGS_C, RESTRICT_FLAGS_S, RLIMIT, SYSOPT_C, SYSOPT_S, TINKER};
 use ntpcheck::config::print::print;
 use ntpcheck::diagnostic::Severity;
 use ntpcheck::source::Span;
@@ -495,24 +495,7 @@ fn auth_line(classic: bool) -> BoxedStrategy<String> {
 }
 
 fn system_line(classic: bool) -> BoxedStrategy<String> {
-    let sysopts: &'static [&'static str] = if classic {
-        &[
-            "auth",
-            "bclient",
-            "calibrate",
-            "kernel",
-            "monitor",
-            "ntp",
-            "mode7",
-            "peer_clear_digest_early",
-            "stats",
-            "unpeer_crypto_early",
-            "unpeer_crypto_nak_early",
-            "unpeer_digest_early",
-        ]
-    } else {
-        &["calibrate", "kernel", "monitor", "ntp", "stats"]
-    };
+    let sysopts = if classic { SYSOPT_C } else { SYSOPT_S };
     let tos_int: &'static [&'static str] = if classic {
         &["bcpollbstep", "beacon", "ceiling", "floor", "maxclock", "minclock", "minsane", "orphan", "orphanwait"]
     } else {
@@ -529,9 +512,7 @@ fn system_line(classic: bool) -> BoxedStrategy<String> {
         tos.push(pick(&["2020-01-01", "\"2001-02-03\"", "40000"]).prop_map(|b| format!("basedate {b}")).boxed());
     }
     let tos = proptest::strategy::Union::new(tos).boxed();
-    let tinker = (pick(&["allan", "dispersion", "freq", "huffpuff", "panic", "step", "stepback", "stepfwd", "stepout", "tick"]), double())
-        .prop_map(|(k, v)| format!("{k} {v}"))
-        .boxed();
+    let tinker = (pick(TINKER), double()).prop_map(|(k, v)| format!("{k} {v}")).boxed();
     let mru: &'static [&'static str] = if classic {
         &["incalloc", "incmem", "initalloc", "initmem", "maxage", "maxdepth", "maxmem", "mindepth"]
     } else {
@@ -540,9 +521,7 @@ fn system_line(classic: bool) -> BoxedStrategy<String> {
     let mut v = vec![
         (pick(&["enable", "disable"]), some(pick(sysopts), 1, 4)).prop_map(|(k, s)| format!("{k} {s}")).boxed(),
         some(tos, 1, 4).prop_map(|s| format!("tos {s}")).boxed(),
-        some((pick(&["memlock", "stacksize", "filenum"]), int()).prop_map(|(k, v)| format!("{k} {v}")).boxed(), 1, 3)
-            .prop_map(|s| format!("rlimit {s}"))
-            .boxed(),
+        some((pick(RLIMIT), int()).prop_map(|(k, v)| format!("{k} {v}")).boxed(), 1, 3).prop_map(|s| format!("rlimit {s}")).boxed(),
         some(tinker, 1, 3).prop_map(|s| format!("tinker {s}")).boxed(),
         some((pick(mru), int()).prop_map(|(k, v)| format!("{k} {v}")).boxed(), 1, 3).prop_map(|s| format!("mru {s}")).boxed(),
         int().prop_map(|n| format!("mdnstries {n}")).boxed(),
