@@ -163,6 +163,9 @@ pub struct ServeArgs {
     /// ntpcheck: directory classic ntpd resolves relative includes against.
     #[arg(long = "include-cwd", value_name = "DIR")]
     pub include_cwd: Option<PathBuf>,
+    /// ntpcheck: serve Prometheus metrics on http://ADDR:PORT/metrics (off by default).
+    #[arg(long = "metrics", value_name = "ADDR:PORT")]
+    pub metrics: Option<SocketAddr>,
     /// ntpcheck: stop after this many seconds (tests).
     #[arg(long = "max-runtime", value_name = "SECONDS", hide = true)]
     pub max_runtime: Option<f64>,
@@ -482,6 +485,10 @@ fn serve(a: ServeArgs, detached: bool) -> Result<(), Vec<String>> {
         srvlog!(Level::Notice, "{what} {} (UDP, {workers} worker{})", b.local, if workers == 1 { "" } else { "s" });
     }
 
+    // Before the jail and the user change: a low metrics port, and the notify socket's path.
+    let metrics = a.metrics.map(server::observe::bind_metrics).transpose().map_err(|e| vec![e])?;
+    let notify = server::notify::Notifier::from_env();
+
     if let Some(p) = &a.pidfile {
         daemon::write_pidfile(p).map_err(|e| vec![format!("-p {}: {e}", p.display())])?;
     }
@@ -507,7 +514,7 @@ fn serve(a: ServeArgs, detached: bool) -> Result<(), Vec<String>> {
     let on_ready: Option<Box<dyn FnOnce() + Send>> = if detached { Some(Box::new(daemon::report_ready)) } else { None };
     let max_runtime = a.max_runtime.filter(|s| *s > 0.0).map(Duration::from_secs_f64);
     srvlog!(Level::Info, "logging to {}", log::destination());
-    server::run(sockets, plan, server::RunOptions { reload, on_ready, max_runtime }).map_err(|e| vec![e])?;
+    server::run(sockets, plan, server::RunOptions { reload, on_ready, max_runtime, notify, metrics }).map_err(|e| vec![e])?;
     Ok(())
 }
 

@@ -289,6 +289,11 @@ impl Server {
         self.fragments.iter().skip(1)
     }
 
+    /// What mode 6 reports (the last [`Server::set_control`]).
+    pub fn control_snapshot(&self) -> &ControlSnapshot {
+        &self.control
+    }
+
     /// The system variables served.
     pub fn system(&self) -> &SystemVars {
         &self.system

@@ -19,6 +19,9 @@ pub mod clock;
 pub mod daemon;
 pub mod iface;
 pub mod log;
+pub mod metrics;
+pub mod notify;
+pub mod observe;
 pub mod socket;
 pub mod stats;
 
@@ -140,6 +143,10 @@ pub struct RunOptions {
     pub on_ready: Option<Box<dyn FnOnce() + Send>>,
     /// Stop after this long (tests); `None` runs until a signal.
     pub max_runtime: Option<Duration>,
+    /// The service manager to tell about readiness, reloads and state (systemd).
+    pub notify: notify::Notifier,
+    /// Where to serve Prometheus metrics (`--metrics`, already bound).
+    pub metrics: Option<std::net::TcpListener>,
 }
 
 /// The system variables the local clock driver gives `since_start` after start-up, or the
@@ -209,6 +216,13 @@ pub fn run(sockets: Vec<Vec<Bound>>, plan: ServerPlan, mut opts: RunOptions) -> 
         })
         .map_err(|e| format!("cannot install signal handlers: {e}"))?;
 
+    let view: observe::View = {
+        let sh = shared.clone();
+        Arc::new(move || observed(&sh))
+    };
+    let info = observe::Info { flavor: plan.server.flavor };
+    let observer = observe::Observer::start(&rt, std::mem::take(&mut opts.notify), opts.metrics.take(), view, info)?;
+
     let mut threads = Vec::new();
     for (i, socks) in sockets.into_iter().enumerate() {
         for b in socks {
@@ -224,6 +238,7 @@ pub fn run(sockets: Vec<Vec<Bound>>, plan: ServerPlan, mut opts: RunOptions) -> 
     if let Some(f) = opts.on_ready.take() {
         f();
     }
+    observer.ready();
 
     let deadline = opts.max_runtime.map(|d| start + d);
     rt.block_on(async {
@@ -238,6 +253,7 @@ pub fn run(sockets: Vec<Vec<Bound>>, plan: ServerPlan, mut opts: RunOptions) -> 
                 _ = tokio::time::sleep(until_deadline), if deadline.is_some() => { srvlog!(Level::Notice, "run time over: stopping"); break; }
                 _ = hup.recv() => {
                     srvlog!(Level::Notice, "SIGHUP: re-reading the configuration");
+                    observer.reloading();
                     match (opts.reload)() {
                         Ok(p) => {
                             if p.interface_rules != iface_rules {
@@ -252,12 +268,14 @@ pub fn run(sockets: Vec<Vec<Bound>>, plan: ServerPlan, mut opts: RunOptions) -> 
                             shared.system.publish(sys);
                             publish_control(local_clock.as_ref());
                             srvlog!(Level::Notice, "configuration reloaded; {}", shared.stats.snapshot());
+                            observer.reloaded(true);
                         }
                         Err(diags) => {
                             for d in &diags {
                                 srvlog!(Level::Err, "{d}");
                             }
                             srvlog!(Level::Err, "reload failed: still serving the previous configuration");
+                            observer.reloaded(false);
                         }
                     }
                 }
@@ -278,6 +296,8 @@ pub fn run(sockets: Vec<Vec<Bound>>, plan: ServerPlan, mut opts: RunOptions) -> 
             }
         }
     });
+    observer.stopping();
+    drop(observer);
     shared.stop.store(true, Ordering::Release);
     for t in threads {
         let _ = t.join();
@@ -285,6 +305,12 @@ pub fn run(sockets: Vec<Vec<Bound>>, plan: ServerPlan, mut opts: RunOptions) -> 
     let snap = shared.stats.snapshot();
     srvlog!(Level::Notice, "stopped; {snap}");
     Ok(snap)
+}
+
+/// What notifications and metrics report, from what the driver publishes.
+fn observed(sh: &Shared) -> observe::Observed {
+    let control = sh.server.lock().unwrap_or_else(|e| e.into_inner()).server.control_snapshot().clone();
+    observe::Observed { system: sh.system.get(), control, stats: sh.stats.snapshot(), uptime: sh.start.elapsed() }
 }
 
 /// A seed for the protocol core's randomness (KoD and MRU choices): std's per-process random
@@ -366,6 +392,8 @@ fn handle_batch(
     // T3 as late as the sans-IO core allows: read right before the reply is encoded.
     let mut tx_clock = || NtpTimestamp::from_unix(clock::unix_now());
     for (i, m) in metas.iter().enumerate() {
+        let control = rb.packet(i).first().is_some_and(|b| b & 7 == 6);
+        counts.control += u64::from(control);
         if m.truncated {
             counts.drop("too long");
             continue;
@@ -380,6 +408,7 @@ fn handle_batch(
             Verdict::Reply(len) => {
                 sb.push(len, m.peer);
                 counts.replied += 1;
+                counts.control_replied += u64::from(control);
                 // Further mode 6 fragments, as long as the rest of this batch keeps a slot each.
                 let room = socket::BATCH.saturating_sub(sb.len() + (metas.len() - i - 1));
                 let more: Vec<Vec<u8>> = slot.server.more_fragments().take(room).map(<[u8]>::to_vec).collect();

@@ -16,6 +16,10 @@ pub struct Local {
     pub kod: u64,
     /// Replies the kernel refused to send.
     pub send_failed: u64,
+    /// Mode 6 (ntpq) requests received.
+    pub control: u64,
+    /// Mode 6 requests answered (also counted in `replied`).
+    pub control_replied: u64,
     /// Requests not answered, by reason.
     pub dropped: BTreeMap<&'static str, u64>,
 }
@@ -34,6 +38,8 @@ pub struct Stats {
     replied: AtomicU64,
     kod: AtomicU64,
     send_failed: AtomicU64,
+    control: AtomicU64,
+    control_replied: AtomicU64,
     dropped: Mutex<BTreeMap<&'static str, u64>>,
 }
 
@@ -48,6 +54,10 @@ pub struct Snapshot {
     pub kod: u64,
     /// Replies the kernel refused.
     pub send_failed: u64,
+    /// Mode 6 requests received.
+    pub control: u64,
+    /// Mode 6 requests answered (also in `replied`).
+    pub control_replied: u64,
     /// Requests not answered, by reason.
     pub dropped: BTreeMap<&'static str, u64>,
 }
@@ -59,6 +69,8 @@ impl Stats {
         self.replied.fetch_add(l.replied, Ordering::Relaxed);
         self.kod.fetch_add(l.kod, Ordering::Relaxed);
         self.send_failed.fetch_add(l.send_failed, Ordering::Relaxed);
+        self.control.fetch_add(l.control, Ordering::Relaxed);
+        self.control_replied.fetch_add(l.control_replied, Ordering::Relaxed);
         if !l.dropped.is_empty() {
             let mut d = self.dropped.lock().unwrap_or_else(|e| e.into_inner());
             for (k, v) in std::mem::take(&mut l.dropped) {
@@ -69,6 +81,8 @@ impl Stats {
         l.replied = 0;
         l.kod = 0;
         l.send_failed = 0;
+        l.control = 0;
+        l.control_replied = 0;
     }
 
     /// Current values.
@@ -78,6 +92,8 @@ impl Stats {
             replied: self.replied.load(Ordering::Relaxed),
             kod: self.kod.load(Ordering::Relaxed),
             send_failed: self.send_failed.load(Ordering::Relaxed),
+            control: self.control.load(Ordering::Relaxed),
+            control_replied: self.control_replied.load(Ordering::Relaxed),
             dropped: self.dropped.lock().unwrap_or_else(|e| e.into_inner()).clone(),
         }
     }

@@ -22,6 +22,8 @@ mod lint_corpus;
 mod lint_harness;
 /// Mode 6: real ntpq -p / rv / mrulist, ntpstat and `ntpcheck status` against `ntpcheck serve` in a namespace.
 mod mode6;
+/// systemd notifications (READY/RELOADING/STOPPING/STATUS) from `ntpcheck serve -n`, in a namespace.
+mod notify;
 /// Differential test against a live NTPsec ntpd, sandboxed (corpus + testdata).
 mod ntpsec_oracle;
 /// Protocol core: golden packets from real clients/daemons, codec/server property tests, MRU bound.
