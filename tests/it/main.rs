@@ -20,6 +20,8 @@ mod lint;
 mod lint_corpus;
 /// Runs one lint case with the options its rule and `# ntpcheck-test:` directives ask for.
 mod lint_harness;
+/// `serve --metrics`: exact counter moves over a rate-limited burst; Prometheus text parsed by prometheus_client.
+mod metrics;
 /// Mode 6: real ntpq -p / rv / mrulist, ntpstat and `ntpcheck status` against `ntpcheck serve` in a namespace.
 mod mode6;
 /// systemd notifications (READY/RELOADING/STOPPING/STATUS) from `ntpcheck serve -n`, in a namespace.
