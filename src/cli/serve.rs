@@ -488,6 +488,7 @@ fn serve(a: ServeArgs, detached: bool) -> Result<(), Vec<String>> {
     // Before the jail and the user change: a low metrics port, and the notify socket's path.
     let metrics = a.metrics.map(server::observe::bind_metrics).transpose().map_err(|e| vec![e])?;
     let notify = server::notify::Notifier::from_env();
+    let notify = if detached { notify.with_main_pid() } else { notify };
 
     if let Some(p) = &a.pidfile {
         daemon::write_pidfile(p).map_err(|e| vec![format!("-p {}: {e}", p.display())])?;

@@ -235,10 +235,11 @@ pub fn run(sockets: Vec<Vec<Bound>>, plan: ServerPlan, mut opts: RunOptions) -> 
         }
     }
     srvlog!(Level::Notice, "ready: serving with {} socket thread{}", threads.len(), if threads.len() == 1 { "" } else { "s" });
+    // The service manager first: a detached child's MAINPID must reach it before the parent exits.
+    observer.ready();
     if let Some(f) = opts.on_ready.take() {
         f();
     }
-    observer.ready();
 
     let deadline = opts.max_runtime.map(|d| start + d);
     rt.block_on(async {

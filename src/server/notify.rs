@@ -25,6 +25,7 @@ use super::log::Level;
 pub struct Notifier {
     sock: Option<UnixDatagram>,
     warned: AtomicBool,
+    main_pid: Option<u32>,
 }
 
 impl Notifier {
@@ -33,7 +34,7 @@ impl Notifier {
     pub fn from_env() -> Self {
         let Some(path) = std::env::var_os("NOTIFY_SOCKET").filter(|p| !p.is_empty()) else { return Self::default() };
         match connect(&path) {
-            Ok(s) => Notifier { sock: Some(s), warned: AtomicBool::new(false) },
+            Ok(s) => Notifier { sock: Some(s), ..Self::default() },
             Err(e) => {
                 srvlog!(Level::Warning, "NOTIFY_SOCKET={}: {e}; not notifying the service manager", path.to_string_lossy());
                 Self::default()
@@ -43,7 +44,14 @@ impl Notifier {
 
     /// A notifier writing to `sock` (tests).
     pub fn with_socket(sock: UnixDatagram) -> Self {
-        Notifier { sock: Some(sock), warned: AtomicBool::new(false) }
+        Notifier { sock: Some(sock), ..Self::default() }
+    }
+
+    /// READY also says `MAINPID=` this process: the detached child (no `-n`) tells the service
+    /// manager that it, not the parent about to exit, is the service (`NotifyAccess=all`).
+    pub fn with_main_pid(mut self) -> Self {
+        self.main_pid = Some(std::process::id());
+        self
     }
 
     /// Whether there is a service manager to tell.
@@ -53,7 +61,11 @@ impl Notifier {
 
     /// Serving: sockets bound, configuration loaded.
     pub fn ready(&self, status: &str) {
-        self.send(&[NotifyState::Ready, NotifyState::Status(&one_line(status))]);
+        let status = one_line(status);
+        match self.main_pid {
+            Some(pid) => self.send(&[NotifyState::Ready, NotifyState::MainPid(pid), NotifyState::Status(&status)]),
+            None => self.send(&[NotifyState::Ready, NotifyState::Status(&status)]),
+        }
     }
 
     /// A reload starts.
@@ -196,6 +208,10 @@ mod tests {
         assert!(m.ends_with("\nSTATUS=reloading the configuration\n"), "{m}");
         n.stopping();
         assert_eq!(recv(), "STOPPING=1\nSTATUS=stopping\n");
+        let (a, b) = UnixDatagram::pair().unwrap();
+        Notifier::with_socket(a).with_main_pid().ready("s");
+        let k = b.recv(&mut buf).unwrap();
+        assert_eq!(String::from_utf8_lossy(&buf[..k]), format!("READY=1\nMAINPID={}\nSTATUS=s\n", std::process::id()));
         // Nothing configured: nothing sent, no error.
         Notifier::default().ready("x");
         assert!(!Notifier::default().enabled());

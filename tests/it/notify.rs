@@ -11,6 +11,7 @@
 //!   for a good reload and for a bad one (STATUS says the old configuration is kept);
 //! - `STATUS=` tracks the state: unsynchronised, then the local clock and its stratum;
 //! - `STOPPING=1` on SIGTERM, and a clean exit;
+//! - without `-n`, the detached child keeps `NOTIFY_SOCKET` and says READY with `MAINPID=`;
 //! - an unreachable `NOTIFY_SOCKET` does not stop the server.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
@@ -277,6 +278,45 @@ fn inner_systemd_notify() {
     assert!(m.starts_with("STOPPING=1\n"), "{m:?}");
     assert!(srv.wait_exit().success(), "{}", srv.log());
     assert!(mgr.next(Duration::from_millis(200)).is_none(), "nothing after STOPPING");
+
+    // Without -n: the detached child (started again with the same environment) is the one
+    // that says READY, with MAINPID= itself; the parent exits 0.
+    std::fs::write(dir.join("ntp.conf"), CONF).unwrap();
+    let mut parent = Command::new(env!("CARGO_BIN_EXE_ntpcheck"))
+        .args(["serve", "-c"])
+        .arg(dir.join("ntp.conf"))
+        .arg("-l")
+        .arg(dir.join("detached.log"))
+        .args(["--listen", SERVER, "--no-clock-adjust", "--max-runtime", "30"])
+        .env("NOTIFY_SOCKET", &mgr.path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let m = mgr.next(Duration::from_secs(15)).expect("READY from the detached child");
+    ask(&probe, Duration::from_secs(2)).expect("the detached child serves");
+    assert!(m.starts_with("READY=1\n"), "{m:?}");
+    let main: i32 = field(&m, "MAINPID").expect("MAINPID").parse().unwrap();
+    assert_ne!(main, parent.id() as i32, "MAINPID is the child, not the parent");
+    let end = Instant::now() + Duration::from_secs(10);
+    let st = loop {
+        if let Some(st) = parent.try_wait().unwrap() {
+            break st;
+        }
+        assert!(Instant::now() < end, "the parent did not exit");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(st.success(), "parent: {st}");
+    kill(Pid::from_raw(main), Signal::SIGTERM).unwrap();
+    let m = mgr.next_event(Duration::from_secs(10), &mut statuses);
+    assert!(m.starts_with("STOPPING=1\n"), "{m:?}");
+    let end = Instant::now() + Duration::from_secs(10);
+    while kill(Pid::from_raw(main), None).is_ok()
+        && !std::fs::read_to_string(dir.join("detached.log")).unwrap_or_default().contains("stopped;")
+    {
+        assert!(Instant::now() < end, "the detached child did not stop");
+        std::thread::sleep(Duration::from_millis(20));
+    }
 
     // A NOTIFY_SOCKET nobody listens on: logged, and the server serves anyway.
     std::fs::write(dir.join("ntp.conf"), CONF).unwrap();
