@@ -113,7 +113,23 @@ async fn serve_one(mut stream: tokio::net::TcpStream, view: &View, reloads: &Rel
         stream.shutdown().await
     })
     .await;
+    // Read what the client still sends (bounded) before closing: closing with unread input
+    // makes the kernel reset the connection, which can destroy the response in flight.
+    let _ = tokio::time::timeout(LINGER, async {
+        let mut sink = [0u8; 4096];
+        let mut left: usize = 64 * 1024;
+        while left > 0 {
+            match stream.read(&mut sink).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => left = left.saturating_sub(n),
+            }
+        }
+    })
+    .await;
 }
+
+/// How long a connection is drained after the response.
+const LINGER: Duration = Duration::from_secs(1);
 
 enum HeadError {
     TooLarge,

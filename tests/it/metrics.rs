@@ -103,8 +103,15 @@ fn http(request: &[u8]) -> (String, String, String) {
     let mut s = TcpStream::connect(METRICS).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     s.write_all(request).unwrap();
+    // Until the server closes; a reset after the response (unread input) keeps what came.
     let mut resp = Vec::new();
-    s.read_to_end(&mut resp).unwrap();
+    let mut chunk = [0u8; 8192];
+    while let Ok(n) = s.read(&mut chunk) {
+        if n == 0 {
+            break;
+        }
+        resp.extend_from_slice(&chunk[..n]);
+    }
     let resp = String::from_utf8(resp).unwrap();
     let (head, body) = resp.split_once("\r\n\r\n").unwrap_or_else(|| panic!("{resp}"));
     let (status, headers) = head.split_once("\r\n").unwrap_or((head, ""));
