@@ -265,14 +265,21 @@ fn inner_metrics() {
 
     // At most 8 connections at once: with 8 idle ones open, a ninth is closed unanswered;
     // once they go, scraping works again.
-    let idle: Vec<TcpStream> = (0..8).map(|_| TcpStream::connect(METRICS).unwrap()).collect();
+    // First let the connections above finish (each is drained for at most 1 s after its answer).
+    std::thread::sleep(Duration::from_millis(1500));
+    let mut idle: Vec<TcpStream> = (0..8).map(|_| TcpStream::connect(METRICS).unwrap()).collect();
     std::thread::sleep(Duration::from_millis(200));
+    for (i, c) in idle.iter_mut().enumerate() {
+        c.set_read_timeout(Some(Duration::from_millis(20))).unwrap();
+        let e = c.read(&mut [0u8; 16]).expect_err("an idle connection stays open, waiting for its request");
+        assert!(matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut), "idle connection {i}: {e}");
+    }
     let mut ninth = TcpStream::connect(METRICS).unwrap();
     ninth.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
     let _ = ninth.write_all(b"GET /metrics HTTP/1.1\r\n\r\n");
     let mut got = Vec::new();
     let _ = ninth.read_to_end(&mut got);
-    assert!(got.is_empty(), "a ninth connection is not served while 8 are open");
+    assert!(got.is_empty(), "a ninth connection is not served while 8 are open: {}", String::from_utf8_lossy(&got[..got.len().min(300)]));
     drop(idle);
     std::thread::sleep(Duration::from_millis(200));
     scrape();
