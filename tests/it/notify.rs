@@ -10,7 +10,7 @@
 //! - `RELOADING=1` with `MONOTONIC_USEC` (close to CLOCK_MONOTONIC), then `READY=1`, on SIGHUP,
 //!   for a good reload and for a bad one (STATUS says the old configuration is kept);
 //! - `STATUS=` tracks the state: unsynchronised, then the local clock and its stratum;
-//! - `STOPPING=1` on SIGTERM, and a clean exit;
+//! - `STOPPING=1` on SIGTERM (and SIGINT), and a clean exit;
 //! - without `-n`, the detached child keeps `NOTIFY_SOCKET` and says READY with `MAINPID=`;
 //! - an unreachable `NOTIFY_SOCKET` does not stop the server.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
@@ -307,7 +307,8 @@ fn inner_systemd_notify() {
         std::thread::sleep(Duration::from_millis(20));
     };
     assert!(st.success(), "parent: {st}");
-    kill(Pid::from_raw(main), Signal::SIGTERM).unwrap();
+    // SIGINT stops as SIGTERM does.
+    kill(Pid::from_raw(main), Signal::SIGINT).unwrap();
     let m = mgr.next_event(Duration::from_secs(10), &mut statuses);
     assert!(m.starts_with("STOPPING=1\n"), "{m:?}");
     let end = Instant::now() + Duration::from_secs(10);
