@@ -161,4 +161,41 @@ for want in 'NTP001' 'iburts' 'bogus' 'NTP125' 'broken/ntp.conf' 'broken/ntp.d/2
   grep -qF -- "$want" "$work/broken.log" || { cat "$work/broken.log"; fail "pre-commit output lacks '$want'"; }
 done
 step "pre-commit hook passes clean configs, fails broken ones with NTP001/NTP125"
+
+# --- the documented GitHub Actions workflow ------------------------------------------------
+# Run its shell steps, as the runner would, on the same repository (clean and broken files).
+"$venv/bin/python" - docs/examples/ntpcheck.yml "$work/steps" <<'PY'
+import os, sys, yaml
+wf = yaml.safe_load(open(sys.argv[1]))
+steps = {s.get("id"): s for s in wf["jobs"]["ntpcheck"]["steps"]}
+assert "security-events" in wf["permissions"], "upload-sarif needs security-events: write"
+uses = [s["uses"] for s in steps.values() if "uses" in s]
+assert any(u.startswith("github/codeql-action/upload-sarif@") for u in uses), uses
+os.makedirs(sys.argv[2])
+for sid in ("files", "check", "sarif"):
+    open(os.path.join(sys.argv[2], sid + ".sh"), "w").write(steps[sid]["run"])
+PY
+runner=( env RUNNER_TEMP="$work" GITHUB_OUTPUT="$work/github-output" bash -e )
+(cd "$repo" && "${runner[@]}" "$work/steps/files.sh") || fail "workflow step files"
+grep -qx 'found=true' "$work/github-output" || fail "workflow found no configurations"
+if (cd "$repo" && "${runner[@]}" "$work/steps/check.sh") > "$work/annotations" 2>&1; then
+  fail "workflow step check passed broken configs"
+fi
+grep -E '^::error file=broken/ntp\.conf,line=2,col=18,.*title=NTP001 unknown-keyword::' "$work/annotations" >/dev/null \
+  || { cat "$work/annotations"; fail "no NTP001 annotation for broken/ntp.conf"; }
+grep -E '^::error file=broken/ntp\.keys,line=1,.*title=NTP125' "$work/annotations" >/dev/null \
+  || { cat "$work/annotations"; fail "no NTP125 annotation for broken/ntp.keys"; }
+(cd "$repo" && "${runner[@]}" "$work/steps/sarif.sh") || fail "workflow step sarif failed"
+"$venv/bin/python" - "$repo/ntpcheck.sarif" <<'PY' || fail "ntpcheck.sarif is not what upload-sarif takes"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["version"] == "2.1.0", d["version"]
+run = d["runs"][0]
+rules = {r["id"] for r in run["tool"]["driver"]["rules"]}
+res = [(r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]) for r in run["results"]]
+assert ("NTP001", "broken/ntp.conf") in res and ("NTP125", "broken/ntp.keys") in res, res
+assert all(rid in rules for rid, _ in res), "a result names a rule the driver does not list"
+assert not any(uri.startswith("etc/") and rid < "NTP2" for rid, uri in res), res
+PY
+step "the GitHub Actions workflow annotates and writes SARIF"
 echo "package-check: OK in $(( $(date +%s) - t0 )) s"
