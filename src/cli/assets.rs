@@ -32,7 +32,7 @@ pub struct ManpagesArgs {
 /// Print the completion script for one shell on standard output.
 pub(super) fn run_completions(a: CompletionsArgs) -> ExitCode {
     let mut buf = Vec::new();
-    clap_complete::generate(a.shell, &mut Cli::command(), "ntpcheck", &mut buf);
+    clap_complete::generate(a.shell, &mut completion_command(), "ntpcheck", &mut buf);
     match std::io::stdout().lock().write_all(&buf) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -40,6 +40,17 @@ pub(super) fn run_completions(a: CompletionsArgs) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The command line as completions offer it: clap_complete would also offer hidden
+/// subcommands (`manpages`), so they are left out of a copy.
+fn completion_command() -> clap::Command {
+    let full = Cli::command();
+    clap::Command::new("ntpcheck")
+        .version(env!("CARGO_PKG_VERSION"))
+        .about(full.get_about().cloned().unwrap_or_default())
+        .args(full.get_arguments().cloned())
+        .subcommands(full.get_subcommands().filter(|s| !s.is_hide_set()).cloned())
 }
 
 /// Write one man page per (visible) command into `a.dir`, each atomically.

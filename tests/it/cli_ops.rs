@@ -174,6 +174,7 @@ fn completions_load_in_each_shell() {
         let a = ntpcheck().args(["completions", shell]).assert().code(0);
         let script = stdout(&a);
         assert!(script.contains("check") && script.contains("stdin-filename"), "{shell}: {script}");
+        assert!(!script.contains("manpages"), "{shell}: the hidden subcommand is offered");
         let name = match shell {
             "zsh" => "_ntpcheck",
             "fish" => "ntpcheck.fish",
