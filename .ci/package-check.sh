@@ -133,6 +133,7 @@ if [ ! -x "$venv/bin/pre-commit" ]; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q "pre-commit==$PRE_COMMIT_VERSION"
 fi
+"$venv/bin/pre-commit" validate-manifest .pre-commit-hooks.yaml || fail ".pre-commit-hooks.yaml is not a valid manifest"
 # try-repo uses the hooks file as committed: take them from a fresh clone.
 git clone -q "$PWD" "$work/ntpcheck"
 git -C "$work/ntpcheck" show HEAD:.pre-commit-hooks.yaml >/dev/null || fail ".pre-commit-hooks.yaml is not committed"

@@ -109,6 +109,18 @@ fn root_reads_the_configs_absolute_paths_under_dir() {
         .assert()
         .code(1);
     assert_eq!(stdout(&a), "/etc/ntp/servers.conf:1:25: NTP001 [error] unknown keyword `bogus`\n");
+    // --include-cwd names a directory of that host too.
+    write(t.path(), "host/etc/servers-relative.conf", "server 192.0.2.5 iburts\n");
+    let a = ntpcheck()
+        .current_dir(t.path())
+        .args(["check", "--format", "short", "--select", "NTP001", "--root", "host", "--include-cwd", "/etc", "host/etc/ntp.conf"])
+        .assert()
+        .code(1);
+    assert_eq!(
+        stdout(&a),
+        "/etc/ntp/servers.conf:1:25: NTP001 [error] unknown keyword `bogus`\n\
+         servers-relative.conf:1:18: NTP001 [error] unknown keyword `iburts`\n"
+    );
     // --env reads the keys file and the drift file's directory under DIR too.
     let a = ntpcheck()
         .current_dir(t.path())
