@@ -13,9 +13,10 @@ use super::Cli;
 
 /// Arguments of `completions`.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Install (bash): ntpcheck completions bash > /usr/share/bash-completion/completions/ntpcheck\n\
-Install (zsh):  ntpcheck completions zsh > /usr/share/zsh/vendor-completions/_ntpcheck\n\
-Install (fish): ntpcheck completions fish > /usr/share/fish/vendor_completions.d/ntpcheck.fish")]
+#[command(after_help = "Where the Debian package installs them:\n\n\
+  ntpcheck completions bash > /usr/share/bash-completion/completions/ntpcheck\n\n\
+  ntpcheck completions zsh > /usr/share/zsh/vendor-completions/_ntpcheck\n\n\
+  ntpcheck completions fish > /usr/share/fish/vendor_completions.d/ntpcheck.fish")]
 pub struct CompletionsArgs {
     /// The shell to write the completion script for.
     #[arg(value_enum)]

@@ -25,12 +25,20 @@ use crate::config::load::{LoadOptions, Loaded, load_bytes_under, load_path_under
 /// Check, explain and (later) serve legacy ntp.conf files exactly as classic ntpd and NTPsec
 /// read them.
 #[derive(Debug, Parser)]
-#[command(name = "ntpcheck", version, about)]
+#[command(name = "ntpcheck", version, about, after_long_help = AFTER_LONG_HELP)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
 }
+
+/// `ntpcheck --help`'s (and ntpcheck(1)'s) closing section.
+const AFTER_LONG_HELP: &str = "Each subcommand has its own --help and man page: ntpcheck-check(1), ntpcheck-serve(1), …\n\n\
+Files: /usr/lib/systemd/system/ntpcheck.service (ntpcheck serve under systemd; installed disabled), \
+/etc/default/ntpcheck (its NTPCHECK_CONFIG and NTPCHECK_OPTS), \
+/usr/share/doc/ntpcheck/systemd.md (taking over from ntpd or NTPsec), \
+/usr/share/doc/ntpcheck/examples/ntp.conf.\n\n\
+See also: ntpd(8), ntp.conf(5), ntpq(1), ntpstat(1), chronyd(8).";
 
 /// Subcommands.
 #[derive(Debug, Subcommand)]
