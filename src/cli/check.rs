@@ -72,6 +72,14 @@ pub struct CheckArgs {
     /// Configuration or keys files (`-` for standard input).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+    /// The name standard input (`-`) is reported as, and the path of the configured host it
+    /// stands for (relative includes, NTPsec's `ntp.d/` under `--root`).
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<String>,
+    /// Read the configuration's absolute paths (includes, and with `--env` the keys, drift, leap
+    /// and log files and the service definitions) under DIR: check another host's tree.
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
     /// What the files are (default: decided by content).
     #[arg(long, value_enum, default_value_t = FileKind::Auto)]
     pub kind: FileKind,
@@ -158,9 +166,10 @@ impl CheckArgs {
             target: self.target,
             env: self.env,
             resolver,
-            env_root: self.env_root.clone(),
+            env_root: self.root.clone().or_else(|| self.env_root.clone()),
             local_addresses: self.local_addresses.clone(),
             forced,
+            main_from_stdin: false,
         }
     }
 }
@@ -238,12 +247,18 @@ pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
     res
 }
 
-/// Files a fix may write: the main file, and includes named by an absolute path.
-fn writable_files(l: &Loaded, main: &Path) -> Vec<(FileId, PathBuf)> {
+/// Files a fix may write: the main file, and includes named by an absolute path (a path of the
+/// configured host: under `root` when one is given).
+fn writable_files(l: &Loaded, main: &Path, root: Option<&Path>) -> Vec<(FileId, PathBuf)> {
     let mut v = vec![(FileId(0), main.to_path_buf())];
     for (i, f) in l.sources.files().iter().enumerate().skip(1) {
-        if Path::new(&f.name).is_absolute() {
-            v.push((FileId(i as u32), PathBuf::from(&f.name)));
+        let p = Path::new(&f.name);
+        if p.is_absolute() {
+            let on_disk = match root {
+                Some(r) => r.join(p.strip_prefix("/").unwrap_or(p)),
+                None => p.to_path_buf(),
+            };
+            v.push((FileId(i as u32), on_disk));
         }
     }
     v
@@ -252,17 +267,12 @@ fn writable_files(l: &Loaded, main: &Path) -> Vec<(FileId, PathBuf)> {
 /// Read `f` as a keys file when `kind` says so or, with `auto`, when its content looks like one.
 /// The result has the shape of a loaded configuration (an empty model) so that every output
 /// format renders it the same way. `Ok(None)`: it is an ntp.conf.
-fn keys_file(f: &Path, kind: FileKind, dialect: Dialect) -> Result<Option<Loaded>, String> {
+fn keys_file(f: &Path, stdin: Option<(&str, &[u8])>, kind: FileKind, dialect: Dialect) -> Result<Option<Loaded>, String> {
     if kind == FileKind::Conf {
         return Ok(None);
     }
     let bytes = if f.as_os_str() == "-" {
-        if kind != FileKind::Keys {
-            return Ok(None); // standard input is read once, as an ntp.conf, unless told otherwise
-        }
-        let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map_err(|e| format!("cannot read standard input: {e}"))?;
-        buf
+        stdin.ok_or("standard input was already read")?.1.to_vec()
     } else {
         std::fs::read(f).map_err(|e| format!("cannot read {}: {e}", f.display()))?
     };
@@ -270,8 +280,8 @@ fn keys_file(f: &Path, kind: FileKind, dialect: Dialect) -> Result<Option<Loaded
         return Ok(None);
     }
     let mut sources = crate::source::SourceMap::default();
-    let k = if f.as_os_str() == "-" {
-        let id = sources.add(crate::source::SourceFile::new("<stdin>".to_string(), &bytes));
+    let k = if let (true, Some((name, _))) = (f.as_os_str() == "-", stdin) {
+        let id = sources.add(crate::source::SourceFile::new(name.to_string(), &bytes));
         crate::config::keys::parse(id, &bytes, dialect)
     } else {
         crate::config::keys::load_path(f, dialect, &mut sources).map_err(|e| format!("cannot read {}: {e}", f.display()))?.1
@@ -289,18 +299,49 @@ pub(super) fn run(a: CheckArgs) -> ExitCode {
         eprintln!("ntpcheck: `--profile migrate` needs `--target classic|ntpsec`");
         return ExitCode::from(2);
     }
-    if a.fix && a.files.iter().any(|f| f.as_os_str() == "-") {
+    let stdin_count = a.files.iter().filter(|f| f.as_os_str() == "-").count();
+    if a.fix && stdin_count > 0 {
         eprintln!("ntpcheck: `--fix` cannot write standard input; use `--diff`");
         return ExitCode::from(2);
     }
+    if stdin_count > 1 {
+        eprintln!("ntpcheck: `-` (standard input) can be given once");
+        return ExitCode::from(2);
+    }
+    if a.stdin_filename.is_some() && stdin_count == 0 {
+        eprintln!("ntpcheck: `--stdin-filename` names standard input: give `-` as the file");
+        return ExitCode::from(2);
+    }
+    if let Some(r) = &a.root
+        && !r.is_dir()
+    {
+        eprintln!("ntpcheck: --root {}: not a directory", r.display());
+        return ExitCode::from(2);
+    }
+    // Standard input is read once, up front: the keys-file sniffing and the loader share it.
+    let stdin_bytes = if stdin_count > 0 {
+        match super::read_stdin() {
+            Ok(b) => Some(b),
+            Err(e) => {
+                eprintln!("ntpcheck: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        None
+    };
+    let stdin_name = a.stdin_filename.clone().unwrap_or_else(|| "<stdin>".to_string());
+    let stdin = stdin_bytes.as_deref().map(|b| (stdin_name.as_str(), b));
+    let root = a.root.as_deref();
     let dialect = a.dialect();
-    let opts = a.lint_options();
+    let mut opts = a.lint_options();
     let how = if a.unsafe_fixes { Applicability::All } else { Applicability::Safe };
     let mut loads: Vec<(Loaded, Vec<Diagnostic>)> = Vec::new();
     let mut fixed_total = 0;
     let mut diff_out = String::new();
     for f in &a.files {
-        match keys_file(f, a.kind, dialect) {
+        opts.main_from_stdin = f.as_os_str() == "-";
+        match keys_file(f, stdin, a.kind, dialect) {
             Ok(Some(k)) => {
                 let diags = k.diagnostics.clone();
                 loads.push((k, diags));
@@ -312,7 +353,7 @@ pub(super) fn run(a: CheckArgs) -> ExitCode {
                 return ExitCode::from(2);
             }
         }
-        let mut l = match super::load(f, dialect, &a.include_cwd) {
+        let mut l = match super::load_input(f, stdin, dialect, &a.include_cwd, root) {
             Ok(l) => l,
             Err(e) => {
                 eprintln!("ntpcheck: {e}");
@@ -321,7 +362,7 @@ pub(super) fn run(a: CheckArgs) -> ExitCode {
         };
         let mut diags = findings(&l, &a, &opts);
         if a.fix || a.diff {
-            let files = if f.as_os_str() == "-" { vec![(FileId(0), f.clone())] } else { writable_files(&l, f) };
+            let files = if f.as_os_str() == "-" { vec![(FileId(0), f.clone())] } else { writable_files(&l, f, root) };
             let mut originals: Vec<(PathBuf, String)> = Vec::new();
             // Fixes can enable further fixes (ruff-style loop), bounded.
             for _round in 0..5 {
@@ -356,7 +397,7 @@ pub(super) fn run(a: CheckArgs) -> ExitCode {
                     }
                 }
                 if a.fix {
-                    l = match super::load(f, dialect, &a.include_cwd) {
+                    l = match super::load_input(f, stdin, dialect, &a.include_cwd, root) {
                         Ok(l) => l,
                         Err(e) => {
                             eprintln!("ntpcheck: {e}");
@@ -369,7 +410,12 @@ pub(super) fn run(a: CheckArgs) -> ExitCode {
                     match main_new {
                         Some(t) => {
                             let lo = crate::config::load::LoadOptions { dialect, classic_cwd: a.include_cwd.clone(), no_conf_dir: false };
-                            l = crate::config::load::load_bytes(&l.sources.get(FileId(0)).name.clone(), t.as_bytes(), &lo);
+                            let name = l.sources.get(FileId(0)).name.clone();
+                            l = if f.as_os_str() == "-" {
+                                crate::config::load::load_bytes_under(&name, t.as_bytes(), &lo, root)
+                            } else {
+                                crate::config::load::load_bytes_at(&name, f, t.as_bytes(), &lo, root, false)
+                            };
                         }
                         None => break,
                     }

@@ -75,19 +75,32 @@ struct Loader {
     /// discards tokens up to the next end of command, which is the end of the included file's
     /// first line.
     swallow_first_line: Option<Span>,
+    /// `check --root DIR`: the directory that stands for the configured host's `/`.
+    root: Option<PathBuf>,
 }
 
 /// Load a configuration file from disk.
 pub fn load_path(path: &Path, opts: &LoadOptions) -> Result<Loaded, LoadError> {
+    load_path_under(path, opts, None)
+}
+
+/// Load a configuration file from disk as the host whose `/` is `root` reads it: every absolute
+/// path the configuration names (includes; classic's working directory `/` for relative
+/// includes, or `classic_cwd`) is read under `root`. `path` itself is a path on this machine.
+/// Without `root` this is [`load_path`].
+pub fn load_path_under(path: &Path, opts: &LoadOptions, root: Option<&Path>) -> Result<Loaded, LoadError> {
     let bytes = read_include(path).map_err(|e| LoadError { path: path.display().to_string(), source: e })?;
     let mut l = Loader::new(opts);
+    l.root = root.map(Path::to_path_buf);
     l.run_file(path.display().to_string(), Some(path.to_path_buf()), &bytes);
-    if opts.dialect == Dialect::Ntpsec && !opts.no_conf_dir && !l.stopped {
-        if let Some(dir) = path.parent() {
-            let d = dir.join("ntp.d");
-            if d.is_dir() {
-                l.read_dir_confs(&d);
-            }
+    if opts.dialect == Dialect::Ntpsec
+        && !opts.no_conf_dir
+        && !l.stopped
+        && let Some(dir) = path.parent()
+    {
+        let d = dir.join("ntp.d");
+        if d.is_dir() {
+            l.read_dir_confs(&d);
         }
     }
     Ok(l.finish())
@@ -96,8 +109,38 @@ pub fn load_path(path: &Path, opts: &LoadOptions) -> Result<Loaded, LoadError> {
 /// Load a configuration from bytes (stdin, tests). Includes are resolved as for a file named
 /// `name` (relative to the working directory when it has no directory part).
 pub fn load_bytes(name: &str, bytes: &[u8], opts: &LoadOptions) -> Loaded {
+    load_bytes_under(name, bytes, opts, None)
+}
+
+/// Load a configuration from bytes (standard input) as if it were the file `name` of the host
+/// whose `/` is `root`: includes are resolved as for [`load_path_under`] and, for NTPsec, the
+/// `ntp.d/*.conf` beside `name` under `root` are read. Without `root` this is [`load_bytes`].
+pub fn load_bytes_under(name: &str, bytes: &[u8], opts: &LoadOptions, root: Option<&Path>) -> Loaded {
+    let path = match root {
+        Some(r) if Path::new(name).is_absolute() => r.join(Path::new(name).strip_prefix("/").unwrap_or(Path::new(name))),
+        _ => PathBuf::from(name),
+    };
+    load_bytes_at(name, &path, bytes, opts, root, root.is_some())
+}
+
+/// Load bytes reported as `name` that stand for the file at `path` on this machine (relative
+/// includes and NTPsec's `ntp.d/` are found from there; `conf_dir` reads that directory);
+/// absolute paths the configuration names are read under `root`.
+pub fn load_bytes_at(name: &str, path: &Path, bytes: &[u8], opts: &LoadOptions, root: Option<&Path>, conf_dir: bool) -> Loaded {
     let mut l = Loader::new(opts);
-    l.run_file(name.to_string(), Some(PathBuf::from(name)), bytes);
+    l.root = root.map(Path::to_path_buf);
+    l.run_file(name.to_string(), Some(path.to_path_buf()), bytes);
+    if conf_dir
+        && opts.dialect == Dialect::Ntpsec
+        && !opts.no_conf_dir
+        && !l.stopped
+        && let Some(dir) = path.parent()
+    {
+        let d = dir.join("ntp.d");
+        if d.is_dir() {
+            l.read_dir_confs(&d);
+        }
+    }
     l.finish()
 }
 
@@ -113,6 +156,25 @@ impl Loader {
             stack: Vec::new(),
             cycle_reported: Vec::new(),
             swallow_first_line: None,
+            root: None,
+        }
+    }
+
+    /// Where a path of the configured host is on this machine: under `root` when it is
+    /// absolute and a root is set.
+    fn under_root(&self, p: &Path) -> PathBuf {
+        match &self.root {
+            Some(r) if p.is_absolute() => r.join(p.strip_prefix("/").unwrap_or(p)),
+            _ => p.to_path_buf(),
+        }
+    }
+
+    /// The name a file read from `real` gets in diagnostics: the configured host's path when it
+    /// lies under `root`.
+    fn host_name(&self, real: &Path) -> String {
+        match self.root.as_ref().and_then(|r| real.strip_prefix(r).ok()) {
+            Some(rel) => Path::new("/").join(rel).display().to_string(),
+            None => real.display().to_string(),
         }
     }
 
@@ -357,11 +419,16 @@ impl Loader {
         let d = self.opts.dialect;
         let raw = PathBuf::from(&p.value);
         let resolved = if raw.is_absolute() {
-            raw.clone()
+            self.under_root(&raw)
         } else {
             match d {
                 Dialect::Classic => {
-                    let base = self.opts.classic_cwd.clone().or_else(|| std::env::current_dir().ok()).unwrap_or_default();
+                    // Under a root, ntpd's working directory is the host's `/` (init, systemd).
+                    let base = match (&self.opts.classic_cwd, &self.root) {
+                        (Some(cwd), _) => self.under_root(cwd),
+                        (None, Some(root)) => root.clone(),
+                        (None, None) => std::env::current_dir().unwrap_or_default(),
+                    };
                     base.join(&raw)
                 }
                 Dialect::Ntpsec => from.and_then(|f| f.parent()).map(|dir| dir.join(&raw)).unwrap_or(raw.clone()),
@@ -425,7 +492,7 @@ impl Loader {
             if p.is_dir() {
                 self.read_dir_confs(&p);
             } else if let Ok(bytes) = read_include(&p) {
-                self.run_file(p.display().to_string(), Some(p.clone()), &bytes);
+                self.run_file(self.host_name(&p), Some(p.clone()), &bytes);
             }
         }
     }

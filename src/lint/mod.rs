@@ -290,6 +290,9 @@ pub struct LintOptions {
     pub local_addresses: Option<Vec<std::net::IpAddr>>,
     /// Codes named in `--select`: their rules run even outside their profile.
     pub forced: Vec<Code>,
+    /// The main file was read from standard input: its name (`--stdin-filename`) is a label,
+    /// not a file whose permissions could be checked.
+    pub main_from_stdin: bool,
 }
 
 impl std::fmt::Debug for LintOptions {

@@ -6,6 +6,8 @@ mod arch;
 mod cli;
 /// CLI transcripts of the lint options: formats, select/ignore, profiles, fixes, env/dns.
 mod cli_lint;
+/// Operators' tooling: `check -`/`--stdin-filename`/`--root`, completions, man pages, the unit.
+mod cli_ops;
 /// Corpus: classic saveconfig dumps and error lines vs the stored classic oracle verdicts.
 mod corpus_classic;
 /// grammar/ntp.conf.ebnf terminals == the keyword table.

@@ -32,10 +32,13 @@ impl Rule for ConfigFilePermissions {
     fn check(&self, ctx: &LintContext, sink: &mut Sink) {
         let stig = ctx.profile(Profile::Stig);
         for (i, f) in ctx.sources_map().files().iter().enumerate() {
-            if f.name.starts_with('<') {
+            if f.name.starts_with('<') || (i == 0 && ctx.opts.main_from_stdin) {
                 continue;
             }
-            let Ok(md) = std::fs::metadata(ctx.env_path(&f.name)) else { continue };
+            // The main file is named as given on the command line (a path on this machine); the
+            // files it includes by the configured host's paths (under `--root`).
+            let path = if i == 0 { std::path::PathBuf::from(&f.name) } else { ctx.env_path(&f.name) };
+            let Ok(md) = std::fs::metadata(path) else { continue };
             let mode = md.mode() & 0o7777;
             let mut why = Vec::new();
             if md.uid() != 0 {
