@@ -1,0 +1,1 @@
+//! assoc (in progress).

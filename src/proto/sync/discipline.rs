@@ -1,0 +1,1 @@
+//! discipline (in progress).
