@@ -133,7 +133,8 @@ impl Discipline {
             step,
             panic: tinker.panic,
             stepout: tinker.stepout,
-            allan: tinker.allan as i8,
+            // ntpd keeps the intercept as a poll exponent; `Tinker` carries seconds.
+            allan: tinker.allan.max(1.0).log2().round().clamp(0.0, 30.0) as i8,
             precision,
             quit_after_set: opts.quit_after_set,
             freq_valid: freq.is_some(),

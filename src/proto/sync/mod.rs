@@ -163,7 +163,7 @@ pub struct Tinker {
     pub stepout: f64,
     /// Dispersion rate (PHI, s/s).
     pub dispersion: f64,
-    /// Allan intercept (log2 s, as `tinker allan` takes it: 11 = 2048 s).
+    /// Allan intercept in seconds (`tinker allan N` gives 2^N s; default 2^11 = 2048 s).
     pub allan: f64,
     /// Huff-n'-puff window (s; 0 = off).
     pub huffpuff: f64,
@@ -175,7 +175,7 @@ impl Default for Tinker {
     /// ntpd's defaults (both dialects): step 0.128 s, panic 1000 s, stepout 300 s, PHI 15 ppm,
     /// Allan intercept 2^11 s, huff-n'-puff off, no forced frequency.
     fn default() -> Self {
-        Tinker { step: 0.128, panic: 1000.0, stepout: 300.0, dispersion: 15e-6, allan: 11.0, huffpuff: 0.0, freq: None }
+        Tinker { step: 0.128, panic: 1000.0, stepout: 300.0, dispersion: 15e-6, allan: 2048.0, huffpuff: 0.0, freq: None }
     }
 }
 
@@ -468,6 +468,8 @@ pub struct Synchronizer {
     finished: bool,
     /// The discipline has had its first update.
     started: bool,
+    /// The latest time seen by `tick` or `receive` (s since start).
+    last_seen: f64,
     rng: u64,
 }
 
@@ -520,6 +522,7 @@ impl Synchronizer {
             sys_last_event: 1, // freq_not_set / restart
             finished: false,
             started: false,
+            last_seen: 0.0,
             rng: now.clock.0 ^ 0x9E37_79B9_7F4A_7C15,
             config,
         };
@@ -704,6 +707,7 @@ impl Synchronizer {
     /// handling, pool replacement, local-clock / orphan fallback.
     pub fn tick(&mut self, now: Now, clock: &mut dyn ClockControl, out: &mut Vec<Transmit>) {
         let t = self.secs(now);
+        self.last_seen = self.last_seen.max(t);
         let mut runs = 0;
         while (self.next_sec as f64) <= t {
             let sec = self.next_sec as f64;
@@ -923,6 +927,7 @@ impl Synchronizer {
         let Ok(h) = wire::Header::decode(datagram) else { return false };
         let Some(i) = self.assocs.iter().position(|a| a.addr == from && a.takes(h.mode)) else { return false };
         let t = self.secs(now);
+        self.last_seen = self.last_seen.max(t);
         self.advance_slew(t);
         let dst = self.local_time(now);
         let vars = self.vars_at(t);
@@ -1146,7 +1151,9 @@ impl Synchronizer {
         self.sys_refid = refid;
         self.sys_rootdisp = (rootdisp + disp + self.sys_jitter + phi * (t - update) + self.sys_offset.abs()).max(tos.mindist);
         self.sys_rootdelay = delay + rootdelay;
-        self.sys_reftime = dst;
+        // In local-clock terms (the driver adds the offset estimate when it serves with the
+        // discipline off); `dst` was taken on the disciplined (virtual) time scale.
+        self.sys_reftime = ts_add(dst, -self.virt);
         if self.finished {
             return;
         }
@@ -1316,9 +1323,25 @@ impl Synchronizer {
     /// Combined offset of the local clock vs the selected sources (s; add it to the local
     /// clock to get true time). Between samples it is extrapolated from a fit over the
     /// recent samples of the surviving sources, so it tracks the oscillator; with the
-    /// discipline off it includes the virtual correction.
+    /// discipline off it includes the virtual correction. Evaluated at the last `tick` or
+    /// `receive`; [`Synchronizer::offset_estimate_now`] evaluates it at a given instant.
     pub fn offset_estimate(&self) -> f64 {
-        self.offset_estimate_at(self.next_sec.saturating_sub(1) as f64)
+        self.offset_estimate_at(self.last_seen)
+    }
+
+    /// ntpd's `sys_jitter` (s): the combined jitter of the survivors.
+    pub fn sys_jitter(&self) -> f64 {
+        self.sys_jitter
+    }
+
+    /// ntpd's `clk_jitter` (s): the discipline's offset jitter.
+    pub fn clock_jitter(&self) -> f64 {
+        self.disc.clock_jitter
+    }
+
+    /// ntpd's `clk_wander` (PPM): the discipline's frequency wander.
+    pub fn clock_wander_ppm(&self) -> f64 {
+        self.disc.clock_stability * 1e6
     }
 
     /// [`Synchronizer::offset_estimate`] at `now` (the fit evaluated at this instant).
