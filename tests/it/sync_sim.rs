@@ -471,3 +471,146 @@ fn seeds() {
     all.sort_by(f64::total_cmp);
     println!("median |offset| {} 90% {}", us(all[10]), us(all[18]));
 }
+
+fn keystore(id: u32, secret: &[u8]) -> std::sync::Arc<ntpcheck::proto::auth::KeyStore> {
+    use ntpcheck::proto::auth::{KeyStore, MacAlgorithm, SymmetricKey};
+    let mut k = KeyStore::new();
+    k.insert(SymmetricKey { id, algorithm: MacAlgorithm::Sha1, secret: secret.to_vec(), trusted: true, acl: vec![] });
+    std::sync::Arc::new(k)
+}
+
+/// `key N`: requests carry a MAC; a reply signed with the wrong secret never counts.
+#[test]
+fn authenticated_association() {
+    let good = keystore(7, b"secret");
+    let bad = keystore(7, b"other");
+    let mut servers: Vec<SimServer> = (0..2).map(|i| SimServer::new(addr(i), Path::symmetric(0.005))).collect();
+    servers[0].key = Some((good.clone(), 7));
+    servers[1].key = Some((bad, 7));
+    let mut cfg = config(&servers, Some(-15.0), false);
+    for a in &mut cfg.associations {
+        a.key = Some(7);
+    }
+    cfg.keys = Some(good);
+    cfg.trusted_keys = vec![7];
+    let mut sim = Sim::new(cfg, servers, clock(), 13);
+    sim.run_until(300.0);
+    let a = sim.sync.associations();
+    let auth_failed = event_count(&sim, |e| matches!(e, SyncEvent::AuthFailed { addr } if *addr == self::addr(1)));
+    println!(
+        "sync_sim: key 7: good server reach {:o} authentic {}, wrong-secret server reach {:o}, auth failures {auth_failed}",
+        a[0].reach, a[0].authentic, a[1].reach
+    );
+    assert!(a[0].reach != 0 && a[0].authentic);
+    assert_eq!(a[1].reach, 0);
+    assert!(auth_failed > 0);
+    assert_eq!(sim.sync.sys_peer_addr(), Some(addr(0)));
+    let snap = sim.sync.control_snapshot(sim.now());
+    assert!(snap.peers[0].auth_enabled && snap.peers[0].authentic && snap.peers[0].keyid == 7);
+}
+
+/// A classic `peer` is symmetric active (mode 1, answered in mode 2); NTPsec's is a client.
+#[test]
+fn peer_modes_per_flavor() {
+    for (flavor, hmode) in [(Flavor::Classic, 1), (Flavor::Ntpsec, 3)] {
+        let servers = vec![SimServer::new(addr(0), Path::symmetric(0.005))];
+        let mut cfg = config(&servers, Some(-15.0), false);
+        cfg.flavor = flavor;
+        cfg.associations[0].mode = ntpcheck::proto::sync::AssocMode::SymmetricActive;
+        let mut sim = Sim::new(cfg, servers, clock(), 14);
+        sim.run_until(200.0);
+        let snap = sim.sync.control_snapshot(sim.now());
+        println!(
+            "sync_sim: `peer` in {flavor:?}: hmode {}, reach {:o}, stratum served {}",
+            snap.peers[0].hmode,
+            snap.peers[0].reach,
+            sim.sync.system_vars(sim.now()).stratum
+        );
+        assert_eq!(snap.peers[0].hmode, hmode);
+        assert_ne!(snap.peers[0].reach, 0);
+        assert_eq!(sim.sync.system_vars(sim.now()).stratum, 2);
+    }
+}
+
+/// `server name`: resolved through the driver; failures are retried with ntpd's back-off.
+#[test]
+fn names_are_resolved_with_backoff() {
+    let servers = vec![SimServer::new(addr(0), Path::symmetric(0.005))];
+    let mut cfg = config(&servers, Some(-15.0), false);
+    cfg.associations[0].target = Target::Name { host: "ntp.test".into(), port: 123 };
+    let mut sim = Sim::new(cfg, servers, clock(), 15);
+    sim.run_until(30.0);
+    let fails: Vec<f64> = sim.events.iter().filter(|(_, e)| matches!(e, SyncEvent::ResolveFailed { .. })).map(|e| e.0).collect();
+    println!("sync_sim: unresolvable name: failures at {fails:?} s");
+    assert!(fails.len() >= 3 && fails.len() <= 6, "{fails:?}");
+    let gaps: Vec<f64> = fails.windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(gaps.windows(2).all(|g| g[1] >= g[0]), "back-off grows: {gaps:?}");
+    let snap = sim.sync.control_snapshot(sim.now());
+    assert_eq!(snap.peers[0].srchost.as_deref(), Some("ntp.test"));
+    assert!(snap.peers[0].srcadr.ip().is_unspecified());
+    sim.names.insert("ntp.test".into(), vec![addr(0).ip()]);
+    sim.run_until(400.0);
+    assert_eq!(sim.sync.sys_peer_addr(), Some(addr(0)));
+}
+
+/// Reference ids: IPv4 upstream → its address; refused association addresses.
+#[test]
+fn refids_and_refused_addresses() {
+    let v6: SocketAddr = "[2001:db8::1]:123".parse().unwrap();
+    let servers = vec![SimServer::new(v6, Path::symmetric(0.005))];
+    let mut cfg = config(&servers, Some(-15.0), false);
+    cfg.associations.push(server("127.0.0.2:123".parse().unwrap()));
+    cfg.associations.push(server("224.0.1.1:123".parse().unwrap()));
+    let mut sim = Sim::new(cfg, servers, clock(), 16);
+    sim.run_until(200.0);
+    let refused = event_count(&sim, |e| matches!(e, SyncEvent::Refused { .. }));
+    let v = sim.sync.system_vars(sim.now());
+    let want = ntpcheck::proto::sync::assoc::addr2refid(v6.ip());
+    println!("sync_sim: IPv6 upstream refid {:02x?} (MD5 of the address), refused associations {refused}", v.reference_id.0);
+    assert_eq!(v.reference_id, want);
+    assert_eq!(refused, 2);
+    assert_eq!(sim.sync.associations().len(), 1);
+}
+
+/// SIGHUP: unchanged associations keep their state, removed ones go, new ones come.
+#[test]
+fn reconfigure_keeps_unchanged_associations() {
+    let servers = five();
+    let cfg = config(&servers, Some(-15.0), false);
+    let mut sim = Sim::new(cfg.clone(), servers, clock(), 17);
+    sim.run_until(300.0);
+    let reach_before = sim.sync.associations()[0].reach;
+    let mut new = cfg.clone();
+    new.associations.remove(4);
+    new.associations.push(server(addr(5)));
+    let now = sim.now();
+    sim.sync.reconfigure(new, now);
+    let a = sim.sync.associations();
+    assert_eq!(a.len(), 5);
+    assert_eq!(a[0].reach, reach_before, "state kept");
+    assert!(!a.iter().any(|a| a.addr == addr(FALSE)));
+    assert!(a.iter().any(|a| a.addr == addr(5) && a.reach == 0));
+    assert!(sim.sync.system_vars(now).is_synchronised());
+}
+
+/// ntpq's view: one row per association with the tally codes, the sys peer and tc.
+#[test]
+fn control_snapshot_tallies() {
+    let servers = five();
+    let mut cfg = config(&servers, Some(-15.0), false);
+    cfg.local_clock = Some(local(10));
+    let mut sim = Sim::new(cfg, servers, clock(), 18);
+    sim.run_until(600.0);
+    let snap = sim.sync.control_snapshot(sim.now());
+    let tallies: String = snap.peers.iter().map(|p| p.selection.tally()).collect();
+    println!("sync_sim: ntpq -p tallies (5 servers + LOCAL): {tallies:?}, sys peer {:?}, tc {}", snap.sys_peer, snap.tc.0);
+    assert_eq!(snap.peers.len(), 6);
+    assert_eq!(tallies.matches('*').count(), 1);
+    assert_eq!(snap.peers[FALSE].selection, Selection::Falsetick);
+    assert_eq!(snap.peers[5].selection, Selection::Reject, "LOCAL is only a fallback");
+    let sp = snap.peers.iter().find(|p| p.selection == Selection::SysPeer).unwrap();
+    assert_eq!(snap.sys_peer, Some(sp.assoc_id));
+    assert_eq!(sp.reach, 0o377);
+    assert!(sp.delay > 0.019 && sp.delay < 0.021, "{}", sp.delay);
+    assert!(snap.tc.0 >= 4);
+}
