@@ -388,6 +388,19 @@ fn panic_threshold() {
     assert_eq!(sim.clock.steps.len(), 1);
     assert!((sim.clock.steps[0] + 2000.0).abs() < 0.01);
     assert!(sim.true_offset().abs() < 0.01);
+    // Discipline off: nothing protects the system clock because nothing touches it; the
+    // virtual correction steps and the estimate follows.
+    let mut sim = Sim::new(config(&five(), None, false), five(), SimClock::new(2000.0, 0.0), 10);
+    sim.run_until(120.0);
+    let e = sim.sync.offset_estimate_now(sim.now()) - sim.true_offset();
+    println!(
+        "sync_sim: 2000 s off, discipline off: no panic ({}), estimate error {}",
+        event_count(&sim, |e| matches!(e, SyncEvent::Panic { .. })),
+        us(e)
+    );
+    assert!(sim.clock.untouched());
+    assert_eq!(event_count(&sim, |e| matches!(e, SyncEvent::Panic { .. })), 0);
+    assert!(e.abs() < 0.001);
 }
 
 /// Discipline off (`--no-clock-adjust`): the clock is never touched; the offset estimate
