@@ -627,3 +627,34 @@ fn control_snapshot_tallies() {
     assert!(sp.delay > 0.019 && sp.delay < 0.021, "{}", sp.delay);
     assert!(snap.tc.0 >= 4);
 }
+
+/// Garbage and hostile packets from an upstream's address never panic and never count.
+#[test]
+fn hostile_datagrams_are_harmless() {
+    use ntpcheck::proto::sync::clock::NoClock;
+    use ntpcheck::proto::sync::sim::Rng;
+    let servers = five();
+    let mut sim = Sim::new(config(&servers, Some(-15.0), false), servers, clock(), 19);
+    sim.run_until(100.0);
+    let reach: Vec<u8> = sim.sync.associations().iter().map(|a| a.reach).collect();
+    let mut rng = Rng::new(99);
+    let now = sim.now();
+    let mut accepted = 0;
+    for i in 0..20_000 {
+        let len = [0, 1, 47, 48, 52, 60, 68, 72, 200][i % 9];
+        let mut d: Vec<u8> = (0..len).map(|_| rng.next_u64() as u8).collect();
+        if len >= 48 && i % 2 == 0 {
+            d[0] = (d[0] & 0xc0) | (4 << 3) | 4; // v4 server mode
+            d[1] = 1;
+        }
+        let mut out = Vec::new();
+        if sim.sync.receive(now, addr(i % 5), &d, &mut NoClock, &mut out) {
+            accepted += 1;
+        }
+        assert!(out.is_empty());
+    }
+    let after: Vec<u8> = sim.sync.associations().iter().map(|a| a.reach).collect();
+    println!("sync_sim: 20000 hostile datagrams: {accepted} matched an association, reach unchanged: {}", reach == after);
+    assert_eq!(reach, after, "no random packet passes the origin check");
+    assert_eq!(sim.sync.associations().len(), 5);
+}
