@@ -455,34 +455,41 @@ fn pool_spawns_and_replaces() {
     assert!(sim.sync.system_vars(sim.now()).is_synchronised());
 }
 
+/// The no-driftfile hour over 20 seeds, with ntpd's poll adaptation (maxpoll 10) and with
+/// the poll held at minpoll (maxpoll 4): the offset figure at 1 h is limited by the loop's
+/// time constant, not by the measurements (see the report).
 #[test]
-#[ignore]
-fn seeds() {
-    let end: f64 = std::env::var("SIM_END").ok().map(|s| s.parse().unwrap()).unwrap_or(3600.0);
-    let drift = std::env::var("SIM_DRIFT").ok().map(|s| s.parse().unwrap());
-    let mut all = vec![];
-    for seed in 1..=20 {
-        let servers = five();
-        let mut sim = Sim::new(config(&servers, drift, true), servers, clock(), seed);
-        let (mut sq, mut n) = (0.0, 0);
-        sim.run_until_with(end, |s| {
-            if s.t > end - 1800.0 {
-                sq += s.true_offset().powi(2);
-                n += 1;
+fn no_driftfile_one_hour_twenty_seeds() {
+    for maxpoll in [10i8, 4] {
+        let mut offs = vec![];
+        let mut ferrs = vec![];
+        for seed in 1..=20 {
+            let servers = five();
+            let mut cfg = config(&servers, None, true);
+            for a in &mut cfg.associations {
+                a.maxpoll = Log2Seconds(maxpoll);
             }
-        });
-        all.push(sim.true_offset().abs());
-        let fset = sim.events.iter().find_map(|(t, e)| if let SyncEvent::FrequencySet { ppm } = e { Some((*t, *ppm)) } else { None });
+            let mut sim = Sim::new(cfg, servers, clock(), seed);
+            sim.run_until(3600.0);
+            offs.push(sim.true_offset().abs());
+            ferrs.push(sim.frequency_error().abs());
+        }
+        offs.sort_by(f64::total_cmp);
+        ferrs.sort_by(f64::total_cmp);
+        let within = offs.iter().filter(|&&o| o <= 50e-6).count();
         println!(
-            "seed {seed}: fset {fset:?} offset {} rms(last 30 min) {} ferr {:+.3} poll {}",
-            us(sim.true_offset()),
-            us((sq / n as f64).sqrt()),
-            sim.frequency_error() * 1e6,
-            sim.sync.discipline().sys_poll
+            "sync_sim: no driftfile, 1 h, 20 seeds, minpoll 4 maxpoll {maxpoll}: |offset| median {} 90th {} max {}, within 50 µs {within}/20; |freq error| median {:.3} max {:.3} PPM",
+            us(offs[10]),
+            us(offs[18]),
+            us(offs[19]),
+            ferrs[10] * 1e6,
+            ferrs[19] * 1e6
         );
+        assert!(ferrs[19] <= 0.5e-6, "frequency target");
+        if maxpoll == 4 {
+            assert_eq!(within, 20, "with the poll held the offset target holds for every seed");
+        }
     }
-    all.sort_by(f64::total_cmp);
-    println!("median |offset| {} 90% {}", us(all[10]), us(all[18]));
 }
 
 fn keystore(id: u32, secret: &[u8]) -> std::sync::Arc<ntpcheck::proto::auth::KeyStore> {
