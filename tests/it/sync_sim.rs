@@ -665,3 +665,31 @@ fn hostile_datagrams_are_harmless() {
     assert_eq!(reach, after, "no random packet passes the origin check");
     assert_eq!(sim.sync.associations().len(), 5);
 }
+
+/// `noselect` is polled and shown but never selected; `true` survives the intersection even
+/// as a falseticker.
+#[test]
+fn noselect_and_true() {
+    let servers = five();
+    let mut cfg = config(&servers, Some(-15.0), false);
+    cfg.associations[0].noselect = true;
+    cfg.associations[FALSE].true_chimer = true;
+    let mut sim = Sim::new(cfg, servers, clock(), 20);
+    let mut noselect_selected = 0;
+    sim.run_until_with(900.0, |s| {
+        if s.sync.sys_peer_addr() == Some(addr(0)) {
+            noselect_selected += 1;
+        }
+    });
+    let a = sim.sync.associations();
+    println!(
+        "sync_sim: noselect tally '{}' reach {:o}; `true` falseticker tally '{}' (survives the intersection)",
+        a[0].status.tally(),
+        a[0].reach,
+        a[FALSE].status.tally()
+    );
+    assert_eq!(noselect_selected, 0);
+    assert_eq!(a[0].status, Selection::Reject);
+    assert_ne!(a[0].reach, 0);
+    assert_ne!(a[FALSE].status, Selection::Falsetick);
+}
