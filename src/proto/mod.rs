@@ -13,6 +13,7 @@ pub mod control;
 pub mod packet;
 pub mod ratelimit;
 pub mod server;
+pub mod sync;
 pub mod system;
 pub mod time;
 
