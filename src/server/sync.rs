@@ -338,21 +338,7 @@ impl SyncDriver {
 
     /// ntpd's checks of the source address before a reply is processed.
     fn admit(&mut self, from: SocketAddr, data: &[u8]) -> bool {
-        let flags = self.access.flags(from);
-        let has_mac = data.len() >= 48 + 4;
-        let why = if flags.contains(RestrictFlags::IGNORE) {
-            Some("ignore")
-        } else if flags.contains(RestrictFlags::NOSERVE) {
-            Some("noserve")
-        } else if flags.contains(RestrictFlags::NOTRUST) && !has_mac {
-            Some("notrust")
-        } else if self.flavor == Flavor::Ntpsec && flags.contains(RestrictFlags::VERSION) && data.first().is_some_and(|b| (b >> 3) & 7 != 4)
-        {
-            Some("version")
-        } else {
-            None
-        };
-        if let Some(w) = why {
+        if let Some(w) = refused_by(self.access.flags(from), self.flavor, data) {
             self.restricted += 1;
             if self.restricted.is_power_of_two() {
                 srvlog!(Level::Info, "reply from {from} dropped by restrict ({w}); {} so far", self.restricted);
@@ -474,7 +460,13 @@ impl SyncDriver {
                 }
                 SyncEvent::FrequencySet { ppm } => srvlog!(Level::Info, "frequency set to {ppm:.3} PPM"),
                 SyncEvent::ClockSetAndQuit => {
-                    let m = format!("time set {:+.6}s", self.sync.offset_estimate());
+                    let off = self.sync.offset_estimate();
+                    let m = if self.opts.clock.discipline {
+                        format!("time set {off:+.6}s")
+                    } else {
+                        format!("time offset {off:+.6}s (not set: --no-clock-adjust)")
+                    };
+                    self.quit_reported = true;
                     exit.get_or_insert(Ok(m));
                 }
                 SyncEvent::AuthFailed { addr } => srvlog!(Level::Notice, "reply from {} failed authentication", addr.ip()),
@@ -513,6 +505,24 @@ impl SyncDriver {
                 None => {}
             }
         }
+    }
+}
+
+/// Why ntpd's `receive()` drops a reply from an address with these restrictions before
+/// looking at it (both dialects: `ignore`, `noserve`; `notrust` without a MAC; NTPsec's
+/// early `version` check), or `None`.
+fn refused_by(flags: RestrictFlags, flavor: Flavor, data: &[u8]) -> Option<&'static str> {
+    let has_mac = data.len() >= 48 + 4;
+    if flags.contains(RestrictFlags::IGNORE) {
+        Some("ignore")
+    } else if flags.contains(RestrictFlags::NOSERVE) {
+        Some("noserve")
+    } else if flags.contains(RestrictFlags::NOTRUST) && !has_mac {
+        Some("notrust")
+    } else if flavor == Flavor::Ntpsec && flags.contains(RestrictFlags::VERSION) && data.first().is_some_and(|b| (b >> 3) & 7 != 4) {
+        Some("version")
+    } else {
+        None
     }
 }
 
@@ -569,5 +579,26 @@ impl SyncDriver {
 impl Drop for SyncDriver {
     fn drop(&mut self) {
         self.shutdown();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn restrictions_on_replies_as_ntpd() {
+        let reply = [0x24u8; 48];
+        let mut with_mac = vec![0x24u8; 48 + 20];
+        with_mac[0] = 0x24;
+        assert_eq!(refused_by(RestrictFlags::NONE, Flavor::Classic, &reply), None);
+        assert_eq!(refused_by(RestrictFlags::NOMODIFY | RestrictFlags::NOQUERY | RestrictFlags::LIMITED, Flavor::Classic, &reply), None);
+        assert_eq!(refused_by(RestrictFlags::IGNORE, Flavor::Ntpsec, &reply), Some("ignore"));
+        assert_eq!(refused_by(RestrictFlags::NOSERVE, Flavor::Classic, &reply), Some("noserve"));
+        assert_eq!(refused_by(RestrictFlags::NOTRUST, Flavor::Classic, &reply), Some("notrust"));
+        assert_eq!(refused_by(RestrictFlags::NOTRUST, Flavor::Classic, &with_mac), None, "authenticated replies pass notrust");
+        let v3 = [0x1cu8; 48];
+        assert_eq!(refused_by(RestrictFlags::VERSION, Flavor::Ntpsec, &v3), Some("version"));
+        assert_eq!(refused_by(RestrictFlags::VERSION, Flavor::Ntpsec, &reply), None);
     }
 }
