@@ -37,5 +37,7 @@ mod roundtrip;
 mod semantic;
 /// `ntpcheck serve` on loopback: replies, SIGHUP reload, SIGTERM, pid/log files, detaching.
 mod server;
+/// The synchronisation core in simulated time: falseticker, offset estimate, discipline, fallbacks, KoD.
+mod sync_sim;
 /// Shared helpers.
 mod util;
