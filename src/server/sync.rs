@@ -247,7 +247,7 @@ impl SyncDriver {
     /// What the workers should add to their clock readings for served timestamps: the test
     /// offset, plus the offset estimate when the clock itself is not corrected.
     pub fn correction(&self) -> NtpDuration {
-        let est = if self.opts.clock.discipline { 0.0 } else { self.sync.offset_estimate() };
+        let est = if self.opts.clock.discipline { 0.0 } else { self.sync.offset_estimate_now(self.now()) };
         NtpDuration::from_secs_f64(self.opts.test_offset + if est.is_finite() { est } else { 0.0 })
     }
 
@@ -255,7 +255,7 @@ impl SyncDriver {
     pub fn system_vars(&self) -> SystemVars {
         let mut v = self.sync.system_vars(self.now());
         if !self.opts.clock.discipline && v.reference_time != NtpTimestamp::ZERO {
-            let est = self.sync.offset_estimate();
+            let est = self.sync.offset_estimate_now(self.now());
             if est.is_finite() {
                 v.reference_time = v.reference_time.add_duration(NtpDuration::from_secs_f64(est));
             }
@@ -267,8 +267,12 @@ impl SyncDriver {
     pub fn control_snapshot(&self) -> ControlSnapshot {
         let mut snap = self.sync.control_snapshot(self.now());
         let (off, freq) = (self.sync.offset_estimate(), self.sync.frequency_ppm());
-        snap.offset = if off.is_finite() { off } else { 0.0 };
-        snap.frequency = if freq.is_finite() { freq } else { 0.0 };
+        let finite = |v: f64| if v.is_finite() { v } else { 0.0 };
+        snap.offset = finite(off);
+        snap.frequency = finite(freq);
+        snap.sys_jitter = finite(self.sync.sys_jitter());
+        snap.clk_jitter = finite(self.sync.clock_jitter());
+        snap.clk_wander = finite(self.sync.clock_wander_ppm());
         snap
     }
 
