@@ -321,3 +321,58 @@ wait $d
         }
     }
 }
+
+#[test]
+fn names_and_pools_resolve_through_the_test_table() {
+    let Some(p) = require(&[
+        ("chronyd", &["/opt/chrony-deb/root/usr/sbin/chronyd"], "unpack the chrony .deb into /opt/chrony-deb/root as .ci/run does"),
+        ("NTPsec ntpq", &["/usr/bin/ntpq", "ntpq"], "apt-get install ntpsec"),
+        ("unshare", &["unshare", "/usr/bin/unshare"], "util-linux"),
+    ]) else {
+        return;
+    };
+    let (chronyd, ntpq) = (p[0].clone(), p[1].clone());
+    // `server NAME` behind `restrict default ignore`: only `restrict source`, instantiated for
+    // the address the name resolves to, lets the replies in (as ntpd does for names too).
+    // `pool NAME`: its servers come from the same table. The system resolver is never asked.
+    let cases = [
+        ("name", "server up.test iburst minpoll 3 maxpoll 3\nrestrict default ignore\nrestrict source nomodify\nrestrict 127.0.0.1\n"),
+        ("pool", "pool pool.test iburst minpoll 3 maxpoll 3\nrestrict default nomodify\nrestrict 127.0.0.1\n"),
+    ];
+    let runs: Vec<_> = cases
+        .into_iter()
+        .map(|(tag, conf)| {
+            let (chronyd, ntpq) = (chronyd.clone(), ntpq.clone());
+            std::thread::spawn(move || {
+                let dir = tempdir(tag);
+                std::fs::write(dir.join("ntp.conf"), conf).unwrap();
+                let body = format!(
+                    r#"'{bin}' serve -n -c ntp.conf --no-clock-adjust --listen 127.0.0.1:123 --listen 192.0.2.1:123 --test-hosts up.test=192.0.2.2,pool.test=192.0.2.2 --max-runtime 60 > server.log 2>&1 &
+d=$!
+for i in $(seq 30); do
+  sleep 1
+  '{ntpq}' -n -p 127.0.0.1 2>&1 | grep -q '^\*192\.0\.2\.2' && break
+done
+'{ntpq}' -n -p 127.0.0.1 > ntpq-p.out 2>&1
+'{ntpq}' -n -c 'rv 0 stratum,refid' 127.0.0.1 > ntpq-rv.out 2>&1
+kill -TERM $d
+wait $d
+"#,
+                    bin = env!("CARGO_BIN_EXE_ntpcheck"),
+                    ntpq = ntpq.display()
+                );
+                in_testnet(&dir, &chronyd, &body);
+                let r = (tag, read(&dir, "ntpq-p.out"), read(&dir, "ntpq-rv.out"), read(&dir, "server.log"));
+                let _ = std::fs::remove_dir_all(&dir);
+                r
+            })
+        })
+        .collect();
+    for h in runs {
+        let (tag, pe, rv, log) = h.join().unwrap();
+        eprintln!("{tag}: ntpq -p:\n{pe}{rv}");
+        assert!(pe.lines().any(|l| l.starts_with("*192.0.2.2")), "{tag}: not synchronised to the resolved address:\n{pe}\n{log}");
+        assert_eq!((var(&rv, "stratum").as_deref(), var(&rv, "refid").as_deref()), (Some("3"), Some("192.0.2.2")), "{tag}: {rv}");
+        assert!(log.contains("resolved to 192.0.2.2"), "{tag}: {log}");
+    }
+}
