@@ -168,8 +168,11 @@ fn open_driftfile(plan: &ServerPlan, opts: &SyncOptions) -> (Option<driftfile::W
             srvlog!(Level::Info, "initial drift restored to {v:.6} PPM from {}", df.path.display());
             Some(v)
         }
-        // ntpd says nothing when the file does not exist yet (the first start).
-        Err(driftfile::ReadError::Missing) => None,
+        // Normal at the first start (ntpd says nothing): noted, not warned.
+        Err(driftfile::ReadError::Missing) => {
+            srvlog!(Level::Notice, "frequency file {} does not exist yet: starting without a frequency", df.path.display());
+            None
+        }
         Err(e @ driftfile::ReadError::Format { .. }) => {
             srvlog!(Level::Warning, "frequency file {}:{e}; starting without a frequency", df.path.display());
             None

@@ -335,17 +335,28 @@ fn names_and_pools_resolve_through_the_test_table() {
     // `server NAME` behind `restrict default ignore`: only `restrict source`, instantiated for
     // the address the name resolves to, lets the replies in (as ntpd does for names too).
     // `pool NAME`: its servers come from the same table. The system resolver is never asked.
+    // Beside that, the frequency file: garbled (a warning with line and column, start without
+    // it) and missing (noted).
     let cases = [
-        ("name", "server up.test iburst minpoll 3 maxpoll 3\nrestrict default ignore\nrestrict source nomodify\nrestrict 127.0.0.1\n"),
-        ("pool", "pool pool.test iburst minpoll 3 maxpoll 3\nrestrict default nomodify\nrestrict 127.0.0.1\n"),
+        (
+            "name",
+            "server up.test iburst minpoll 3 maxpoll 3\nrestrict default ignore\nrestrict source nomodify\nrestrict 127.0.0.1\ndriftfile drift\n",
+            "frequency file drift:2:3: format error: expected a frequency in PPM, found \"garbage\"; starting without a frequency",
+        ),
+        (
+            "pool",
+            "pool pool.test iburst minpoll 3 maxpoll 3\nrestrict default nomodify\nrestrict 127.0.0.1\ndriftfile missing.drift\n",
+            "frequency file missing.drift does not exist yet",
+        ),
     ];
     let runs: Vec<_> = cases
         .into_iter()
-        .map(|(tag, conf)| {
+        .map(|(tag, conf, drift_log)| {
             let (chronyd, ntpq) = (chronyd.clone(), ntpq.clone());
             std::thread::spawn(move || {
                 let dir = tempdir(tag);
                 std::fs::write(dir.join("ntp.conf"), conf).unwrap();
+                std::fs::write(dir.join("drift"), "\n  garbage\n").unwrap();
                 let body = format!(
                     r#"'{bin}' serve -n -c ntp.conf --no-clock-adjust --listen 127.0.0.1:123 --listen 192.0.2.1:123 --test-hosts up.test=192.0.2.2,pool.test=192.0.2.2 --max-runtime 60 > server.log 2>&1 &
 d=$!
@@ -362,14 +373,15 @@ wait $d
                     ntpq = ntpq.display()
                 );
                 in_testnet(&dir, &chronyd, &body);
-                let r = (tag, read(&dir, "ntpq-p.out"), read(&dir, "ntpq-rv.out"), read(&dir, "server.log"));
+                let r = (tag, read(&dir, "ntpq-p.out"), read(&dir, "ntpq-rv.out"), read(&dir, "server.log"), drift_log);
                 let _ = std::fs::remove_dir_all(&dir);
                 r
             })
         })
         .collect();
     for h in runs {
-        let (tag, pe, rv, log) = h.join().unwrap();
+        let (tag, pe, rv, log, drift_log) = h.join().unwrap();
+        assert!(log.contains(drift_log), "{tag}: expected `{drift_log}` in\n{log}");
         eprintln!("{tag}: ntpq -p:\n{pe}{rv}");
         assert!(pe.lines().any(|l| l.starts_with("*192.0.2.2")), "{tag}: not synchronised to the resolved address:\n{pe}\n{log}");
         assert_eq!((var(&rv, "stratum").as_deref(), var(&rv, "refid").as_deref()), (Some("3"), Some("192.0.2.2")), "{tag}: {rv}");
