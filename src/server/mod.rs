@@ -11,9 +11,10 @@
 //! mutex taken once per batch of up to [`socket::BATCH`] datagrams.
 //!
 //! Control plane (tokio, on the main thread): SIGTERM/SIGINT stop, SIGHUP re-reads the
-//! configuration (an error keeps the old one), and the system variables (the local clock
-//! driver's state) reach the workers through one narrow channel, [`SystemFeed`], which
-//! upstream synchronisation will later drive instead.
+//! configuration (an error keeps the old one), upstream synchronisation runs there
+//! ([`sync::SyncDriver`]: its own sockets, never the workers'), and the system variables (the
+//! synchroniser's, or the local clock driver's without upstream servers) and the served-time
+//! correction reach the workers through one narrow channel, [`SystemFeed`].
 
 pub mod clock;
 pub mod daemon;
@@ -90,8 +91,8 @@ pub fn bind_all(endpoints: &[iface::Endpoint], workers: usize) -> Result<Vec<Vec
     Ok(per_worker)
 }
 
-/// The system variables workers put in replies, published by the main thread (the local
-/// clock driver now; upstream synchronisation later). Workers read it once per batch.
+/// The system variables workers put in replies and the correction they add to their clock
+/// readings, published by the main thread. Workers look at it once per batch.
 #[derive(Debug)]
 pub struct SystemFeed {
     vars: RwLock<SystemVars>,
