@@ -223,6 +223,10 @@ impl ServeArgs {
                 v.push("-r: obsolete and unsupported broadcast option (NTPsec exits on it)".into());
             }
         }
+        if self.test_clock_offset.is_some_and(|o| o != 0.0) && !self.no_clock_adjust {
+            // The offset is fake: disciplining the clock for it would set the clock wrong.
+            v.push("--test-clock-offset is a test hook: it needs --no-clock-adjust".into());
+        }
         if let Some(Err(e)) = self.test_hosts.as_deref().map(FixedResolver::parse) {
             v.push(format!("--test-hosts: {e}"));
         }
@@ -651,6 +655,8 @@ mod tests {
         assert!(parse(&["-q"]).unwrap().refusals().is_empty(), "-q sets the clock once (or reports the offset) and exits");
         assert!(parse(&["--test-hosts", "x"]).unwrap().refusals()[0].contains("--test-hosts"));
         assert_eq!(parse(&["--test-clock-offset", "+0.025"]).unwrap().test_clock_offset, Some(0.025));
+        assert!(parse(&["--test-clock-offset", "0.025"]).unwrap().refusals()[0].contains("needs --no-clock-adjust"));
+        assert!(parse(&["--test-clock-offset", "0.025", "--no-clock-adjust"]).unwrap().refusals().is_empty());
         assert_eq!(parse(&["--test-clock-offset", "-0.5"]).unwrap().test_clock_offset, Some(-0.5));
         assert_eq!(parse(&["--test-clock-offset", "7200"]).unwrap_err().kind(), ErrorKind::ValueValidation);
         assert!(parse(&["-t", "x"]).unwrap().refusals()[0].contains("not a key number"));
