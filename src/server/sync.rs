@@ -105,6 +105,9 @@ pub struct SyncDriver {
     keyed_names: HashMap<String, bool>,
     /// Lookups under way: request id → host.
     pending: HashMap<u32, String>,
+    /// What names resolved to (lower-case host → addresses), to re-instantiate `restrict
+    /// source` when a reload rebuilds the table.
+    resolved_sources: HashMap<String, Vec<IpAddr>>,
     /// IPv4, IPv6 upstream sockets, opened on first use; each has a reader thread.
     sockets: [Option<Arc<NtpSocket>>; 2],
     readers: Vec<std::thread::JoinHandle<()>>,
@@ -216,6 +219,7 @@ impl SyncDriver {
             access: upstream_access(plan),
             keyed_names: keyed,
             pending: HashMap::new(),
+            resolved_sources: HashMap::new(),
             sockets: [None, None],
             readers: Vec::new(),
             stop: Arc::new(AtomicBool::new(false)),
@@ -238,6 +242,13 @@ impl SyncDriver {
         let config = sync_config(plan, &self.opts, precision, freq);
         self.keyed_names = keyed_names(&config);
         self.access = upstream_access(plan);
+        // Names still configured keep their `restrict source` entries (the core keeps their
+        // associations and need not resolve them again).
+        self.resolved_sources.retain(|host, _| self.keyed_names.contains_key(host));
+        let again: Vec<(String, Vec<IpAddr>)> = self.resolved_sources.iter().map(|(h, a)| (h.clone(), a.clone())).collect();
+        for (host, addrs) in again {
+            self.add_sources(&host, &addrs);
+        }
         let now = self.now();
         self.sync.reconfigure(config, now);
     }
@@ -389,9 +400,14 @@ impl SyncDriver {
 
     /// Records `restrict source` for the addresses a name resolved to.
     fn add_sources(&mut self, host: &str, addrs: &[IpAddr]) {
-        let keyed = self.keyed_names.get(&host.to_ascii_lowercase()).copied().unwrap_or(false);
+        let host = host.to_ascii_lowercase();
+        let keyed = self.keyed_names.get(&host).copied().unwrap_or(false);
+        let known = self.resolved_sources.entry(host).or_default();
         for ip in addrs {
             self.access.add_source(*ip, keyed);
+            if !known.contains(ip) {
+                known.push(*ip);
+            }
         }
     }
 

@@ -374,6 +374,11 @@ for i in $(seq 30); do
 done
 '{ntpq}' -n -p 127.0.0.1 > ntpq-p.out 2>&1
 '{ntpq}' -n -c 'rv 0 stratum,refid' 127.0.0.1 > ntpq-rv.out 2>&1
+# After SIGHUP the resolved address keeps its `restrict source` entry: the next poll's reply
+# still gets in (the reach register's newest bit).
+kill -HUP $d
+sleep 9
+'{ntpq}' -n -p 127.0.0.1 > ntpq-hup.out 2>&1
 kill -TERM $d
 wait $d
 "#,
@@ -381,7 +386,7 @@ wait $d
                     ntpq = ntpq.display()
                 );
                 in_testnet(&dir, &chronyd, &body);
-                let r = (tag, read(&dir, "ntpq-p.out"), read(&dir, "ntpq-rv.out"), read(&dir, "server.log"), drift_log);
+                let r = (tag, read(&dir, "ntpq-p.out") + &read(&dir, "ntpq-hup.out"), read(&dir, "ntpq-rv.out"), read(&dir, "server.log"), drift_log);
                 let _ = std::fs::remove_dir_all(&dir);
                 r
             })
@@ -394,5 +399,10 @@ wait $d
         assert!(pe.lines().any(|l| l.starts_with("*192.0.2.2")), "{tag}: not synchronised to the resolved address:\n{pe}\n{log}");
         assert_eq!((var(&rv, "stratum").as_deref(), var(&rv, "refid").as_deref()), (Some("3"), Some("192.0.2.2")), "{tag}: {rv}");
         assert!(log.contains("resolved to 192.0.2.2"), "{tag}: {log}");
+        // The last table is the one after SIGHUP: reach (octal, 7th column) ends in an odd digit.
+        assert!(log.contains("configuration reloaded"), "{tag}: {log}");
+        let after = pe.lines().filter(|l| l.contains("192.0.2.2")).last().unwrap_or("");
+        let reach = after.split_whitespace().nth(6).unwrap_or("0");
+        assert!(reach.ends_with(['1', '3', '5', '7']), "{tag}: no reply accepted after SIGHUP: {after}\n{log}");
     }
 }
