@@ -401,7 +401,7 @@ wait $d
         assert!(log.contains("resolved to 192.0.2.2"), "{tag}: {log}");
         // The last table is the one after SIGHUP: reach (octal, 7th column) ends in an odd digit.
         assert!(log.contains("configuration reloaded"), "{tag}: {log}");
-        let after = pe.lines().filter(|l| l.contains("192.0.2.2")).last().unwrap_or("");
+        let after = pe.lines().rfind(|l| l.contains("192.0.2.2")).unwrap_or("");
         let reach = after.split_whitespace().nth(6).unwrap_or("0");
         assert!(reach.ends_with(['1', '3', '5', '7']), "{tag}: no reply accepted after SIGHUP: {after}\n{log}");
     }
