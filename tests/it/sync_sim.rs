@@ -388,6 +388,19 @@ fn panic_threshold() {
     assert_eq!(sim.clock.steps.len(), 1);
     assert!((sim.clock.steps[0] + 2000.0).abs() < 0.01);
     assert!(sim.true_offset().abs() < 0.01);
+    // Discipline off: nothing protects the system clock because nothing touches it; the
+    // virtual correction steps and the estimate follows.
+    let mut sim = Sim::new(config(&five(), None, false), five(), SimClock::new(2000.0, 0.0), 10);
+    sim.run_until(120.0);
+    let e = sim.sync.offset_estimate_now(sim.now()) - sim.true_offset();
+    println!(
+        "sync_sim: 2000 s off, discipline off: no panic ({}), estimate error {}",
+        event_count(&sim, |e| matches!(e, SyncEvent::Panic { .. })),
+        us(e)
+    );
+    assert!(sim.clock.untouched());
+    assert_eq!(event_count(&sim, |e| matches!(e, SyncEvent::Panic { .. })), 0);
+    assert!(e.abs() < 0.001);
 }
 
 /// Discipline off (`--no-clock-adjust`): the clock is never touched; the offset estimate
@@ -442,32 +455,241 @@ fn pool_spawns_and_replaces() {
     assert!(sim.sync.system_vars(sim.now()).is_synchronised());
 }
 
+/// The no-driftfile hour over 20 seeds, with ntpd's poll adaptation (maxpoll 10) and with
+/// the poll held at minpoll (maxpoll 4): the offset figure at 1 h is limited by the loop's
+/// time constant, not by the measurements (see the report).
 #[test]
-#[ignore]
-fn seeds() {
-    let end: f64 = std::env::var("SIM_END").ok().map(|s| s.parse().unwrap()).unwrap_or(3600.0);
-    let drift = std::env::var("SIM_DRIFT").ok().map(|s| s.parse().unwrap());
-    let mut all = vec![];
-    for seed in 1..=20 {
-        let servers = five();
-        let mut sim = Sim::new(config(&servers, drift, true), servers, clock(), seed);
-        let (mut sq, mut n) = (0.0, 0);
-        sim.run_until_with(end, |s| {
-            if s.t > end - 1800.0 {
-                sq += s.true_offset().powi(2);
-                n += 1;
+fn no_driftfile_one_hour_twenty_seeds() {
+    for maxpoll in [10i8, 4] {
+        let mut offs = vec![];
+        let mut ferrs = vec![];
+        for seed in 1..=20 {
+            let servers = five();
+            let mut cfg = config(&servers, None, true);
+            for a in &mut cfg.associations {
+                a.maxpoll = Log2Seconds(maxpoll);
             }
-        });
-        all.push(sim.true_offset().abs());
-        let fset = sim.events.iter().find_map(|(t, e)| if let SyncEvent::FrequencySet { ppm } = e { Some((*t, *ppm)) } else { None });
+            let mut sim = Sim::new(cfg, servers, clock(), seed);
+            sim.run_until(3600.0);
+            offs.push(sim.true_offset().abs());
+            ferrs.push(sim.frequency_error().abs());
+        }
+        offs.sort_by(f64::total_cmp);
+        ferrs.sort_by(f64::total_cmp);
+        let within = offs.iter().filter(|&&o| o <= 50e-6).count();
         println!(
-            "seed {seed}: fset {fset:?} offset {} rms(last 30 min) {} ferr {:+.3} poll {}",
-            us(sim.true_offset()),
-            us((sq / n as f64).sqrt()),
-            sim.frequency_error() * 1e6,
-            sim.sync.discipline().sys_poll
+            "sync_sim: no driftfile, 1 h, 20 seeds, minpoll 4 maxpoll {maxpoll}: |offset| median {} 90th {} max {}, within 50 µs {within}/20; |freq error| median {:.3} max {:.3} PPM",
+            us(offs[10]),
+            us(offs[18]),
+            us(offs[19]),
+            ferrs[10] * 1e6,
+            ferrs[19] * 1e6
         );
+        assert!(ferrs[19] <= 0.5e-6, "frequency target");
+        if maxpoll == 4 {
+            assert_eq!(within, 20, "with the poll held the offset target holds for every seed");
+        }
     }
-    all.sort_by(f64::total_cmp);
-    println!("median |offset| {} 90% {}", us(all[10]), us(all[18]));
+}
+
+fn keystore(id: u32, secret: &[u8]) -> std::sync::Arc<ntpcheck::proto::auth::KeyStore> {
+    use ntpcheck::proto::auth::{KeyStore, MacAlgorithm, SymmetricKey};
+    let mut k = KeyStore::new();
+    k.insert(SymmetricKey { id, algorithm: MacAlgorithm::Sha1, secret: secret.to_vec(), trusted: true, acl: vec![] });
+    std::sync::Arc::new(k)
+}
+
+/// `key N`: requests carry a MAC; a reply signed with the wrong secret never counts.
+#[test]
+fn authenticated_association() {
+    let good = keystore(7, b"secret");
+    let bad = keystore(7, b"other");
+    let mut servers: Vec<SimServer> = (0..2).map(|i| SimServer::new(addr(i), Path::symmetric(0.005))).collect();
+    servers[0].key = Some((good.clone(), 7));
+    servers[1].key = Some((bad, 7));
+    let mut cfg = config(&servers, Some(-15.0), false);
+    for a in &mut cfg.associations {
+        a.key = Some(7);
+    }
+    cfg.keys = Some(good);
+    cfg.trusted_keys = vec![7];
+    let mut sim = Sim::new(cfg, servers, clock(), 13);
+    sim.run_until(300.0);
+    let a = sim.sync.associations();
+    let auth_failed = event_count(&sim, |e| matches!(e, SyncEvent::AuthFailed { addr } if *addr == self::addr(1)));
+    println!(
+        "sync_sim: key 7: good server reach {:o} authentic {}, wrong-secret server reach {:o}, auth failures {auth_failed}",
+        a[0].reach, a[0].authentic, a[1].reach
+    );
+    assert!(a[0].reach != 0 && a[0].authentic);
+    assert_eq!(a[1].reach, 0);
+    assert!(auth_failed > 0);
+    assert_eq!(sim.sync.sys_peer_addr(), Some(addr(0)));
+    let snap = sim.sync.control_snapshot(sim.now());
+    assert!(snap.peers[0].auth_enabled && snap.peers[0].authentic && snap.peers[0].keyid == 7);
+}
+
+/// A classic `peer` is symmetric active (mode 1, answered in mode 2); NTPsec's is a client.
+#[test]
+fn peer_modes_per_flavor() {
+    for (flavor, hmode) in [(Flavor::Classic, 1), (Flavor::Ntpsec, 3)] {
+        let servers = vec![SimServer::new(addr(0), Path::symmetric(0.005))];
+        let mut cfg = config(&servers, Some(-15.0), false);
+        cfg.flavor = flavor;
+        cfg.associations[0].mode = ntpcheck::proto::sync::AssocMode::SymmetricActive;
+        let mut sim = Sim::new(cfg, servers, clock(), 14);
+        sim.run_until(200.0);
+        let snap = sim.sync.control_snapshot(sim.now());
+        println!(
+            "sync_sim: `peer` in {flavor:?}: hmode {}, reach {:o}, stratum served {}",
+            snap.peers[0].hmode,
+            snap.peers[0].reach,
+            sim.sync.system_vars(sim.now()).stratum
+        );
+        assert_eq!(snap.peers[0].hmode, hmode);
+        assert_ne!(snap.peers[0].reach, 0);
+        assert_eq!(sim.sync.system_vars(sim.now()).stratum, 2);
+    }
+}
+
+/// `server name`: resolved through the driver; failures are retried with ntpd's back-off.
+#[test]
+fn names_are_resolved_with_backoff() {
+    let servers = vec![SimServer::new(addr(0), Path::symmetric(0.005))];
+    let mut cfg = config(&servers, Some(-15.0), false);
+    cfg.associations[0].target = Target::Name { host: "ntp.test".into(), port: 123 };
+    let mut sim = Sim::new(cfg, servers, clock(), 15);
+    sim.run_until(30.0);
+    let fails: Vec<f64> = sim.events.iter().filter(|(_, e)| matches!(e, SyncEvent::ResolveFailed { .. })).map(|e| e.0).collect();
+    println!("sync_sim: unresolvable name: failures at {fails:?} s");
+    assert!(fails.len() >= 3 && fails.len() <= 6, "{fails:?}");
+    let gaps: Vec<f64> = fails.windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(gaps.windows(2).all(|g| g[1] >= g[0]), "back-off grows: {gaps:?}");
+    let snap = sim.sync.control_snapshot(sim.now());
+    assert_eq!(snap.peers[0].srchost.as_deref(), Some("ntp.test"));
+    assert!(snap.peers[0].srcadr.ip().is_unspecified());
+    sim.names.insert("ntp.test".into(), vec![addr(0).ip()]);
+    sim.run_until(400.0);
+    assert_eq!(sim.sync.sys_peer_addr(), Some(addr(0)));
+}
+
+/// Reference ids: IPv4 upstream → its address; refused association addresses.
+#[test]
+fn refids_and_refused_addresses() {
+    let v6: SocketAddr = "[2001:db8::1]:123".parse().unwrap();
+    let servers = vec![SimServer::new(v6, Path::symmetric(0.005))];
+    let mut cfg = config(&servers, Some(-15.0), false);
+    cfg.associations.push(server("127.0.0.2:123".parse().unwrap()));
+    cfg.associations.push(server("224.0.1.1:123".parse().unwrap()));
+    let mut sim = Sim::new(cfg, servers, clock(), 16);
+    sim.run_until(200.0);
+    let refused = event_count(&sim, |e| matches!(e, SyncEvent::Refused { .. }));
+    let v = sim.sync.system_vars(sim.now());
+    let want = ntpcheck::proto::sync::assoc::addr2refid(v6.ip());
+    println!("sync_sim: IPv6 upstream refid {:02x?} (MD5 of the address), refused associations {refused}", v.reference_id.0);
+    assert_eq!(v.reference_id, want);
+    assert_eq!(refused, 2);
+    assert_eq!(sim.sync.associations().len(), 1);
+}
+
+/// SIGHUP: unchanged associations keep their state, removed ones go, new ones come.
+#[test]
+fn reconfigure_keeps_unchanged_associations() {
+    let servers = five();
+    let cfg = config(&servers, Some(-15.0), false);
+    let mut sim = Sim::new(cfg.clone(), servers, clock(), 17);
+    sim.run_until(300.0);
+    let reach_before = sim.sync.associations()[0].reach;
+    let mut new = cfg.clone();
+    new.associations.remove(4);
+    new.associations.push(server(addr(5)));
+    let now = sim.now();
+    sim.sync.reconfigure(new, now);
+    let a = sim.sync.associations();
+    assert_eq!(a.len(), 5);
+    assert_eq!(a[0].reach, reach_before, "state kept");
+    assert!(!a.iter().any(|a| a.addr == addr(FALSE)));
+    assert!(a.iter().any(|a| a.addr == addr(5) && a.reach == 0));
+    assert!(sim.sync.system_vars(now).is_synchronised());
+}
+
+/// ntpq's view: one row per association with the tally codes, the sys peer and tc.
+#[test]
+fn control_snapshot_tallies() {
+    let servers = five();
+    let mut cfg = config(&servers, Some(-15.0), false);
+    cfg.local_clock = Some(local(10));
+    let mut sim = Sim::new(cfg, servers, clock(), 18);
+    sim.run_until(600.0);
+    let snap = sim.sync.control_snapshot(sim.now());
+    let tallies: String = snap.peers.iter().map(|p| p.selection.tally()).collect();
+    println!("sync_sim: ntpq -p tallies (5 servers + LOCAL): {tallies:?}, sys peer {:?}, tc {}", snap.sys_peer, snap.tc.0);
+    assert_eq!(snap.peers.len(), 6);
+    assert_eq!(tallies.matches('*').count(), 1);
+    assert_eq!(snap.peers[FALSE].selection, Selection::Falsetick);
+    assert_eq!(snap.peers[5].selection, Selection::Reject, "LOCAL is only a fallback");
+    let sp = snap.peers.iter().find(|p| p.selection == Selection::SysPeer).unwrap();
+    assert_eq!(snap.sys_peer, Some(sp.assoc_id));
+    assert_eq!(sp.reach, 0o377);
+    assert!(sp.delay > 0.019 && sp.delay < 0.021, "{}", sp.delay);
+    assert!(snap.tc.0 >= 4);
+}
+
+/// Garbage and hostile packets from an upstream's address never panic and never count.
+#[test]
+fn hostile_datagrams_are_harmless() {
+    use ntpcheck::proto::sync::clock::NoClock;
+    use ntpcheck::proto::sync::sim::Rng;
+    let servers = five();
+    let mut sim = Sim::new(config(&servers, Some(-15.0), false), servers, clock(), 19);
+    sim.run_until(100.0);
+    let reach: Vec<u8> = sim.sync.associations().iter().map(|a| a.reach).collect();
+    let mut rng = Rng::new(99);
+    let now = sim.now();
+    let mut accepted = 0;
+    for i in 0..20_000 {
+        let len = [0, 1, 47, 48, 52, 60, 68, 72, 200][i % 9];
+        let mut d: Vec<u8> = (0..len).map(|_| rng.next_u64() as u8).collect();
+        if len >= 48 && i % 2 == 0 {
+            d[0] = (d[0] & 0xc0) | (4 << 3) | 4; // v4 server mode
+            d[1] = 1;
+        }
+        let mut out = Vec::new();
+        if sim.sync.receive(now, addr(i % 5), &d, &mut NoClock, &mut out) {
+            accepted += 1;
+        }
+        assert!(out.is_empty());
+    }
+    let after: Vec<u8> = sim.sync.associations().iter().map(|a| a.reach).collect();
+    println!("sync_sim: 20000 hostile datagrams: {accepted} matched an association, reach unchanged: {}", reach == after);
+    assert_eq!(reach, after, "no random packet passes the origin check");
+    assert_eq!(sim.sync.associations().len(), 5);
+}
+
+/// `noselect` is polled and shown but never selected; `true` survives the intersection even
+/// as a falseticker.
+#[test]
+fn noselect_and_true() {
+    let servers = five();
+    let mut cfg = config(&servers, Some(-15.0), false);
+    cfg.associations[0].noselect = true;
+    cfg.associations[FALSE].true_chimer = true;
+    let mut sim = Sim::new(cfg, servers, clock(), 20);
+    let mut noselect_selected = 0;
+    sim.run_until_with(900.0, |s| {
+        if s.sync.sys_peer_addr() == Some(addr(0)) {
+            noselect_selected += 1;
+        }
+    });
+    let a = sim.sync.associations();
+    println!(
+        "sync_sim: noselect tally '{}' reach {:o}; `true` falseticker tally '{}' (survives the intersection)",
+        a[0].status.tally(),
+        a[0].reach,
+        a[FALSE].status.tally()
+    );
+    assert_eq!(noselect_selected, 0);
+    assert_eq!(a[0].status, Selection::Reject);
+    assert_ne!(a[0].reach, 0);
+    assert_ne!(a[FALSE].status, Selection::Falsetick);
 }

@@ -520,10 +520,13 @@ impl Association {
         self.rec = h.transmit_time;
         self.dst = dst;
         self.xmt = h.transmit_time;
-        if !(NTP_MINPOLL..=NTP_MAXPOLL).contains(&h.poll.0) {
+        if (NTP_MINPOLL..=NTP_MAXPOLL).contains(&h.poll.0) {
+            self.ppoll = h.poll.0.max(self.minpoll);
+        } else if sys.flavor == Flavor::Classic || kiss == Some(*b"RATE") {
+            // Classic drops a packet with a poll out of range (a RATE kiss needs a valid one
+            // in both); NTPsec ignores the field otherwise.
             return self.drop(Drop::BadPoll);
         }
-        self.ppoll = h.poll.0.max(self.minpoll);
         if let Some(code) = kiss {
             match &code {
                 b"RATE" => {

@@ -92,6 +92,9 @@ pub struct Discipline {
     allan: i8,
     precision: f64,
     quit_after_set: bool,
+    /// The discipline steers a virtual correction, not the clock (`--no-clock-adjust`): the
+    /// panic threshold, which protects the system clock, does not apply.
+    virtual_clock: bool,
     /// The frequency has been set (from the driftfile or a FREQ measurement): the driftfile
     /// may be written.
     pub freq_valid: bool,
@@ -137,6 +140,7 @@ impl Discipline {
             allan: tinker.allan.max(1.0).log2().round().clamp(0.0, 30.0) as i8,
             precision,
             quit_after_set: opts.quit_after_set,
+            virtual_clock: !opts.discipline,
             freq_valid: freq.is_some(),
             huffpuff,
         }
@@ -166,7 +170,7 @@ impl Discipline {
     /// different ages and so underestimates the drift by their mean age / interval).
     pub fn local_clock_with(&mut self, offset: f64, delay: f64, minpoll: i8, maxpoll: i8, now: f64, freq_hint: Option<f64>) -> Update {
         let mut fp_offset = offset;
-        if fp_offset.abs() > self.panic && self.panic > 0.0 && !self.allow_panic {
+        if fp_offset.abs() > self.panic && self.panic > 0.0 && !self.allow_panic && !self.virtual_clock {
             return Update::Panic;
         }
         self.allow_panic = false;

@@ -236,7 +236,8 @@ impl Sim {
             version: q.version,
             mode: if q.mode == Mode::SymmetricActive { Mode::SymmetricPassive } else { Mode::Server },
             stratum: s.stratum,
-            poll: q.poll,
+            // ntpd's fast_xmit: the request's poll, at least NTP_MINPOLL.
+            poll: Log2Seconds(q.poll.0.max(3)),
             precision: Log2Seconds(-20),
             root_delay: NtpShort::from_secs_f64(s.root_delay),
             root_dispersion: NtpShort::from_secs_f64(s.root_dispersion),
