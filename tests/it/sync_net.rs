@@ -361,7 +361,7 @@ fn names_and_pools_resolve_through_the_test_table() {
         ),
         (
             "pool",
-            "pool pool.test iburst minpoll 3 maxpoll 3\nrestrict default nomodify\nrestrict 127.0.0.1\ndriftfile missing.drift\n",
+            "pool pool.test iburst minpoll 3 maxpoll 3\nserver nowhere.test iburst\nrestrict default nomodify\nrestrict 127.0.0.1\ndriftfile missing.drift\n",
             "frequency file missing.drift does not exist yet",
         ),
     ];
@@ -407,6 +407,11 @@ wait $d
         assert!(pe.lines().any(|l| l.starts_with("*192.0.2.2")), "{tag}: not synchronised to the resolved address:\n{pe}\n{log}");
         assert_eq!((var(&rv, "stratum").as_deref(), var(&rv, "refid").as_deref()), (Some("3"), Some("192.0.2.2")), "{tag}: {rv}");
         assert!(log.contains("resolved to 192.0.2.2"), "{tag}: {log}");
+        if tag == "pool" {
+            // A name the table lacks fails, and is tried again (the core's back-off: 2 s, then longer).
+            let tries = log.matches("cannot resolve nowhere.test").count();
+            assert!(tries >= 2, "{tag}: `nowhere.test` tried {tries} times:\n{log}");
+        }
         // The last table is the one after SIGHUP: reach (octal, 7th column) ends in an odd digit.
         assert!(log.contains("configuration reloaded"), "{tag}: {log}");
         let after = pe.lines().rfind(|l| l.contains("192.0.2.2")).unwrap_or("");
