@@ -17,9 +17,9 @@ use std::time::Duration;
 use crate::config::Dialect;
 use crate::config::keys::{self, KeyType, KeysFile};
 use crate::config::load::Loaded;
-use crate::config::lower::{numeric_address, refclock_address};
+use crate::config::lower::{numeric_address, refclock_address, refused_association_address};
 use crate::config::model::{
-    AssocOption, Association, AssociationKind, Config, RestrictAction, RestrictEntry, RestrictTarget, TrustedKeyItem, Value,
+    AssocOption, Association, AssociationKind, Config, Family, RestrictAction, RestrictEntry, RestrictTarget, TrustedKeyItem, Value,
 };
 use crate::diagnostic::{Code, DaemonEffect, Diagnostic, Severity};
 use crate::proto::Flavor;
@@ -28,6 +28,7 @@ use crate::proto::auth::{KeyStore, MacAlgorithm, SymmetricKey};
 use crate::proto::packet::{LeapIndicator, ReferenceId};
 use crate::proto::ratelimit::{MruLimits, RateAlgorithm, RateLimitConfig, UNLIMITED_CAP};
 use crate::proto::server::ServerConfig;
+use crate::proto::sync::{AssocMode, AssociationConfig, ClockOptions, SyncConfig, Target, Tinker, Tos};
 use crate::proto::system::{LocalClock, SystemVars};
 use crate::proto::time::Log2Seconds;
 use crate::source::{SourceMap, Span};
@@ -50,6 +51,12 @@ pub struct ServerPlan {
     pub server: ServerConfig,
     /// The local clock driver (`server 127.127.1.u` / NTPsec `refclock local`), if configured.
     pub local_clock: Option<LocalClockPlan>,
+    /// Synchronisation: the `server`/`pool`/`peer` associations, `tos`, `tinker`, the LOCAL
+    /// driver, keys. The driver fills in what the command line and the host decide (clock
+    /// options, precision, the driftfile's frequency).
+    pub sync: SyncConfig,
+    /// `driftfile` (the last one; an empty `driftfile` turns it off, as classic does).
+    pub driftfile: Option<DriftfilePlan>,
     /// System variables to serve at start (unsynchronised).
     pub initial_system: SystemVars,
     /// `interface`/`nic` rules, in file order: (action, target, span).
@@ -64,6 +71,17 @@ pub struct ServerPlan {
     pub keys_file: Option<(PathBuf, KeysFile)>,
     /// Files read besides the configuration (the keys file), for rendering `warnings`.
     pub extra_sources: SourceMap,
+}
+
+/// The frequency file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DriftfilePlan {
+    /// Its path.
+    pub path: PathBuf,
+    /// The wander threshold (s/s): `driftfile PATH WANDER` or `nonvolatile`; `None`: 1e-7.
+    pub wander: Option<f64>,
+    /// The `driftfile` line (default for `-f`).
+    pub span: Span,
 }
 
 /// The precision ntpd measures on a modern Linux host (≈ 2^-24 s: 60 ns clock reads). The
@@ -91,7 +109,7 @@ pub fn plan_with(loaded: &Loaded, opts: &PlanOptions) -> Result<ServerPlan, Vec<
         let fatal: Vec<Diagnostic> = loaded.diagnostics.iter().filter(|d| d.severity == Severity::Error).cloned().collect();
         return Err(fatal);
     }
-    let mut p = build(&loaded.config, opts, true);
+    let mut p = build(&loaded.config, opts, true, Some(&loaded.sources));
     let mut w = loaded.diagnostics.clone();
     w.append(&mut p.warnings);
     p.warnings = w;
@@ -100,7 +118,7 @@ pub fn plan_with(loaded: &Loaded, opts: &PlanOptions) -> Result<ServerPlan, Vec<
 
 /// Build the plan from a model alone (no load diagnostics, no keys file read).
 pub fn plan_config(config: &Config) -> ServerPlan {
-    build(config, &PlanOptions::default(), false)
+    build(config, &PlanOptions::default(), false, None)
 }
 
 /// The protocol flavour of a dialect.
@@ -115,7 +133,7 @@ fn unimplemented(span: Span, what: impl Into<String>) -> Diagnostic {
     Diagnostic::new(Code::Ntp126, span, what.into()).effect(DaemonEffect::None)
 }
 
-fn build(config: &Config, opts: &PlanOptions, read_keys: bool) -> ServerPlan {
+fn build(config: &Config, opts: &PlanOptions, read_keys: bool, sources: Option<&SourceMap>) -> ServerPlan {
     let d = config.dialect;
     let flavor = flavor_of(d);
     let mut server = ServerConfig::new(flavor);
@@ -185,8 +203,9 @@ fn build(config: &Config, opts: &PlanOptions, read_keys: bool) -> ServerPlan {
         }
     }
 
-    // Associations: the local clock is served; everything else is reported.
+    // Associations: the local clock and upstream servers; everything else is reported.
     let mut local_clock = None;
+    let mut associations = Vec::new();
     for a in &config.associations {
         match classify(a) {
             Assoc::Local(unit) => {
@@ -201,16 +220,17 @@ fn build(config: &Config, opts: &PlanOptions, read_keys: bool) -> ServerPlan {
                 format!("reference clock `{name}` is not implemented: only the local clock (LOCAL, 127.127.1.u) is served"),
             )),
             Assoc::Upstream => {
-                let kind = a.kind.keyword();
-                let nts = a.options.iter().any(|o| o.name() == "nts");
-                let mut msg = format!(
-                    "`{kind} {}`: synchronising to upstream servers is not implemented yet; the time served is the local clock's",
-                    a.address.text
-                );
-                if nts {
-                    msg.push_str(" (and NTS is not implemented)");
+                if let Some(opt) = a.options.iter().find(|o| matches!(o.name(), "nts" | "autokey" | "xleave")) {
+                    let what = match opt.name() {
+                        "nts" => "NTS is not implemented: the association runs without it (unauthenticated)",
+                        "autokey" => "Autokey is not implemented: the association runs without it (unauthenticated)",
+                        _ => "interleaved mode (`xleave`) is not implemented: the association uses basic mode",
+                    };
+                    unimpl.push(unimplemented(a.span, format!("`{} {}`: {what}", a.kind.keyword(), a.address.text)));
                 }
-                unimpl.push(unimplemented(a.span, msg));
+                if let Some(ac) = association_config(config, a, sources) {
+                    associations.push(ac);
+                }
             }
             Assoc::Broadcast => {
                 unimpl.push(unimplemented(a.span, format!("`{}` (broadcast/manycast) is not implemented", a.kind.keyword())))
@@ -266,10 +286,27 @@ fn build(config: &Config, opts: &PlanOptions, read_keys: bool) -> ServerPlan {
         unimpl.push(unimplemented(s.span, "MS-SNTP signing (`ntpsigndsocket`) is not implemented"));
     }
 
+    let mut trusted_keys: Vec<u32> = server.keys.iter().filter(|k| k.trusted).map(|k| k.id).collect();
+    trusted_keys.sort_unstable();
+    let keys = server.keys.clone();
+    let sync = SyncConfig {
+        flavor,
+        associations,
+        local_clock: local_clock.as_ref().map(|l: &LocalClockPlan| l.clock.clone()),
+        tos: tos_for(config),
+        tinker: tinker_for(config),
+        clock: ClockOptions { discipline: true, ..ClockOptions::default() },
+        initial_frequency_ppm: None,
+        precision: DEFAULT_PRECISION,
+        keys: Some(std::sync::Arc::new(keys)),
+        trusted_keys,
+    };
     ServerPlan {
         flavor,
         server,
         local_clock,
+        sync,
+        driftfile: driftfile_for(config),
         initial_system: SystemVars::unsynchronised(DEFAULT_PRECISION),
         interface_rules: config.interface_rules.iter().map(|r| (r.action.clone(), r.target.clone(), r.span)).collect(),
         unimplemented: unimpl,
@@ -277,6 +314,172 @@ fn build(config: &Config, opts: &PlanOptions, read_keys: bool) -> ServerPlan {
         keys_file,
         extra_sources,
     }
+}
+
+/// The association a `server`/`pool`/`peer` line configures, as the dialect's ntpd configures
+/// it; `None` for an address ntpd refuses (the loader's NTP111 names the line).
+fn association_config(config: &Config, a: &Association, sources: Option<&SourceMap>) -> Option<AssociationConfig> {
+    let flavor = flavor_of(config.dialect);
+    let text = a.address.text.as_str();
+    let target = match numeric_address(text) {
+        Some(ip) => {
+            let fam_conflict = matches!((ip, a.address.family), (IpAddr::V4(_), Some(Family::Ipv6)) | (IpAddr::V6(_), Some(Family::Ipv4)));
+            if refused_association_address(a.kind, ip) || fam_conflict {
+                return None;
+            }
+            match a.kind {
+                // A numeric pool address is one server (both daemons resolve it to itself).
+                AssociationKind::Pool => Target::Pool { host: text.to_string(), port: 123 },
+                _ => Target::Address(std::net::SocketAddr::new(ip, 123)),
+            }
+        }
+        None if a.kind == AssociationKind::Pool => Target::Pool { host: text.to_string(), port: 123 },
+        None => Target::Name { host: text.to_string(), port: 123 },
+    };
+    let mut ac = AssociationConfig::new(target);
+    // Classic `peer` is symmetric active; NTPsec 1.2 dropped symmetric mode: its `peer` is a client.
+    ac.mode = match (a.kind, flavor) {
+        (AssociationKind::Peer, Flavor::Classic) => AssocMode::SymmetricActive,
+        _ => AssocMode::Client,
+    };
+    let int = |name: &str| {
+        a.options.iter().rev().find_map(|o| match o {
+            AssocOption::Int { name: n, value, .. } if n == name => Some(*value),
+            _ => None,
+        })
+    };
+    let (minpoll, maxpoll) = poll_range(flavor, int("minpoll"), int("maxpoll"));
+    ac.minpoll = Log2Seconds(minpoll);
+    ac.maxpoll = Log2Seconds(maxpoll);
+    ac.iburst = flag(a, "iburst");
+    ac.burst = flag(a, "burst");
+    ac.prefer = flag(a, "prefer");
+    ac.noselect = flag(a, "noselect");
+    ac.true_chimer = flag(a, "true");
+    // ntpd makes pool associations preemptible whether or not the line says so.
+    ac.preempt = flag(a, "preempt") || a.kind == AssociationKind::Pool;
+    ac.key = int("key").filter(|k| (1..=i64::from(crate::proto::auth::MAX_KEY_ID)).contains(k)).map(|k| k as u32);
+    ac.version = int("version").filter(|v| (1..=4).contains(v)).map(|v| v as u8).unwrap_or(4);
+    ac.span_line = sources.map(|m| m.get(a.span.file).line_col(a.span.start).0 as u32);
+    Some(ac)
+}
+
+/// `minpoll`/`maxpoll` as each ntpd clamps them (classic `config_peers` + `newpeer`: minpoll
+/// below 3 reads 3, maxpoll above 17 reads 17, then both within [3, 17] and minpoll ≤ maxpoll;
+/// NTPsec: both within [0, 17], minpoll ≤ maxpoll).
+pub fn poll_range(flavor: Flavor, minpoll: Option<i64>, maxpoll: Option<i64>) -> (i8, i8) {
+    const MINDPOLL: i64 = 6;
+    const MAXDPOLL: i64 = 10;
+    const MAXPOLL: i64 = 17;
+    match flavor {
+        Flavor::Classic => {
+            const MINPOLL: i64 = 3;
+            let min = match minpoll {
+                Some(v) if !(MINPOLL..=255).contains(&v) => MINPOLL,
+                Some(v) => v,
+                None => MINDPOLL,
+            };
+            let max = match maxpoll {
+                Some(v) if !(0..=MAXPOLL).contains(&v) => MAXPOLL,
+                Some(0) | None => MAXDPOLL,
+                Some(v) => v,
+            };
+            let max = max.clamp(MINPOLL, MAXPOLL);
+            (min.clamp(MINPOLL, max) as i8, max as i8)
+        }
+        Flavor::Ntpsec => {
+            let min = minpoll.map(|v| v.clamp(0, MAXPOLL)).unwrap_or(MINDPOLL);
+            let max = maxpoll.map(|v| v.clamp(0, MAXPOLL)).unwrap_or(MAXDPOLL);
+            (min.min(max) as i8, max as i8)
+        }
+    }
+}
+
+fn number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Int(i) => Some(*i as f64),
+        Value::Number(n) => Some(*n),
+        Value::Str(_) => None,
+    }
+}
+
+/// `tos` as ntpd applies it (`config_tos`; both dialects default minsane 1, minclock 3,
+/// maxclock 10, mindist 1 ms, maxdist 1.5 s, orphan off, orphanwait 300 s).
+fn tos_for(config: &Config) -> Tos {
+    let mut t =
+        Tos { minsane: 1, minclock: 3, maxclock: 10, mindist: 0.001, maxdist: 1.5, orphan: None, orphanwait: Duration::from_secs(300) };
+    for o in &config.tos {
+        let Some(v) = number(&o.value).filter(|v| v.is_finite()) else { continue };
+        match o.name.as_str() {
+            "minsane" => t.minsane = v.clamp(0.0, 1e6) as u32,
+            // Classic raises values below 1 to 1.
+            "minclock" => t.minclock = v.clamp(1.0, 1e6) as u32,
+            "maxclock" => t.maxclock = v.clamp(1.0, 1e6) as u32,
+            "mindist" => t.mindist = v.max(0.0),
+            "maxdist" => t.maxdist = v.max(0.0),
+            // `orphan 16` (or above) is ntpd's "off".
+            "orphan" => t.orphan = Some(v.clamp(0.0, 16.0) as u8).filter(|s| *s < 16),
+            "orphanwait" => {
+                let v = if config.dialect == Dialect::Classic && v < 1.0 { 300.0 } else { v.max(0.0) };
+                t.orphanwait = Duration::from_secs_f64(v.min(1e9));
+            }
+            _ => {}
+        }
+    }
+    t
+}
+
+/// `tinker` as ntpd's `loop_config` applies it: `step`, `panic`, `stepout` (at least 300 s),
+/// `dispersion` (PPM → s/s), `allan` (log2 s → s), `huffpuff` (s), `freq` (PPM). Defaults: step
+/// 0.128 s, panic 1000 s, stepout 300 s, PHI 15 PPM, Allan intercept 2^11 s, huff-n'-puff off.
+fn tinker_for(config: &Config) -> Tinker {
+    let mut t = Tinker { step: 0.128, panic: 1000.0, stepout: 300.0, dispersion: 15e-6, allan: 2048.0, huffpuff: 0.0, freq: None };
+    for o in &config.tinker {
+        let v = o.value;
+        if !v.is_finite() {
+            continue;
+        }
+        match o.name.as_str() {
+            "step" => t.step = v.max(0.0),
+            "panic" => t.panic = v.max(0.0),
+            "stepout" => t.stepout = v.max(300.0),
+            "dispersion" => t.dispersion = v.max(0.0) * 1e-6,
+            "allan" => t.allan = 2f64.powi(v.clamp(0.0, 30.0) as u8 as i32),
+            // ntpd rounds up to whole 900 s (`HUFFPUFF`) windows.
+            "huffpuff" => t.huffpuff = if v <= 0.0 { 0.0 } else { (v / 900.0).floor().max(1.0) * 900.0 },
+            "freq" => t.freq = Some(v),
+            _ => {}
+        }
+    }
+    t
+}
+
+/// The `driftfile` ntpd uses (an empty one turns the file off): classic keeps the first line
+/// (`allow_config`), NTPsec the last; the wander threshold from `driftfile PATH WANDER` or
+/// `nonvolatile`.
+fn driftfile_for(config: &Config) -> Option<DriftfilePlan> {
+    let mut plan: Option<DriftfilePlan> = None;
+    let mut wander = None;
+    let mut seen = false;
+    for v in &config.vars {
+        match v.name.as_str() {
+            // Classic ignores a second `driftfile` (its wander threshold still counts).
+            "driftfile" if seen && config.dialect == Dialect::Classic => wander = v.wander.or(wander),
+            "driftfile" => {
+                seen = true;
+                plan = match &v.value {
+                    Value::Str(p) if !p.is_empty() => Some(DriftfilePlan { path: PathBuf::from(p), wander: None, span: v.span }),
+                    _ => None,
+                };
+                if v.wander.is_some() {
+                    wander = v.wander;
+                }
+            }
+            "nonvolatile" => wander = number(&v.value).or(wander),
+            _ => {}
+        }
+    }
+    plan.map(|p| DriftfilePlan { wander, ..p })
 }
 
 enum Assoc {
@@ -685,7 +888,109 @@ mod tests {
         let l = load("restrict default ignore\nrestrict source nomodify\nserver 192.0.2.9\n", Dialect::Ntpsec);
         let p = plan(&l).unwrap();
         assert_eq!(p.server.access.flags(sa("192.0.2.9:123")), RestrictFlags::NOMODIFY);
-        assert!(p.unimplemented.iter().any(|d| d.message.contains("upstream")));
+        assert!(p.unimplemented.is_empty(), "upstream servers are implemented: {:?}", p.unimplemented);
+        assert_eq!(p.sync.associations.len(), 1);
+    }
+
+    #[test]
+    fn associations_for_the_synchroniser() {
+        let text = "server 192.0.2.1 iburst minpoll 3 maxpoll 3 prefer key 5 version 3\n\
+                    pool pool.example.org\n\
+                    peer 192.0.2.2 burst noselect true preempt\n\
+                    server ntp.example.org maxpoll 20\n\
+                    server 127.127.1.0\n\
+                    server 127.0.0.2\n\
+                    server 224.0.1.1\n\
+                    server 127.0.0.1 minpoll 1\n\
+                    server -6 192.0.2.9\n\
+                    server 2001:db8::1 maxpoll 2\n";
+        let p = plan(&load(text, Dialect::Classic)).unwrap();
+        let a = &p.sync.associations;
+        assert_eq!(a.len(), 6, "{a:#?}");
+        assert_eq!(a[0].target, Target::Address(sa("192.0.2.1:123")));
+        assert_eq!(
+            (a[0].minpoll, a[0].maxpoll, a[0].iburst, a[0].prefer, a[0].key, a[0].version),
+            (Log2Seconds(3), Log2Seconds(3), true, true, Some(5), 3)
+        );
+        assert_eq!(a[0].span_line, Some(1));
+        assert_eq!(a[1].target, Target::Pool { host: "pool.example.org".into(), port: 123 });
+        assert!(a[1].preempt, "pool associations are preemptible");
+        assert_eq!(
+            (a[2].mode, a[2].burst, a[2].noselect, a[2].true_chimer, a[2].preempt),
+            (AssocMode::SymmetricActive, true, true, true, true)
+        );
+        assert_eq!(a[3].target, Target::Name { host: "ntp.example.org".into(), port: 123 });
+        assert_eq!((a[3].minpoll, a[3].maxpoll), (Log2Seconds(6), Log2Seconds(17)));
+        // 127.0.0.2, multicast and the family conflict are refused (NTP111 names the lines); LOCAL is no upstream.
+        assert_eq!(a[4].target, Target::Address(sa("127.0.0.1:123")));
+        assert_eq!(a[4].minpoll, Log2Seconds(3), "classic reads minpoll below 3 as 3");
+        assert_eq!(
+            (a[5].minpoll, a[5].maxpoll),
+            (Log2Seconds(3), Log2Seconds(3)),
+            "classic clamps maxpoll to at least 3, minpoll to maxpoll"
+        );
+        let refused: Vec<&Diagnostic> = p.warnings.iter().filter(|d| d.code == Code::Ntp111).collect();
+        assert_eq!(refused.len(), 3, "{refused:#?}");
+        assert!(p.sync.local_clock.is_some());
+        assert!(p.unimplemented.is_empty(), "{:#?}", p.unimplemented);
+        // NTPsec: `peer` is a client; polls clamp within [0, 17].
+        let p = plan(&load(
+            "peer 192.0.2.2 minpoll 1 maxpoll 0
+",
+            Dialect::Ntpsec,
+        ))
+        .unwrap();
+        let a = &p.sync.associations[0];
+        assert_eq!((a.mode, a.minpoll, a.maxpoll), (AssocMode::Client, Log2Seconds(0), Log2Seconds(0)));
+        // Options serve does not implement on an association are still reported.
+        let p = plan(&load(
+            "server 192.0.2.1 xleave
+",
+            Dialect::Classic,
+        ))
+        .unwrap();
+        assert!(p.unimplemented[0].message.contains("xleave"));
+        assert_eq!(p.sync.associations.len(), 1);
+    }
+
+    #[test]
+    fn poll_ranges_as_each_ntpd() {
+        assert_eq!(poll_range(Flavor::Classic, None, None), (6, 10));
+        assert_eq!(poll_range(Flavor::Classic, Some(12), None), (10, 10), "minpoll is clamped to the default maxpoll");
+        assert_eq!(poll_range(Flavor::Classic, Some(300), Some(-1)), (3, 17));
+        assert_eq!(poll_range(Flavor::Ntpsec, Some(12), None), (10, 10));
+        assert_eq!(poll_range(Flavor::Ntpsec, Some(-3), Some(99)), (0, 17));
+    }
+
+    #[test]
+    fn tos_tinker_and_driftfile() {
+        let text = "tos minsane 2 minclock 0 maxclock 7 mindist 0.02 maxdist 3 orphan 9 orphanwait 0\n\
+                    tinker step 0.5 panic 0 stepout 10 dispersion 20 allan 12 huffpuff 2000 freq -12.5\n\
+                    driftfile /var/lib/ntp/ntp.drift\n\
+                    driftfile /var/lib/ntp/other.drift 1e-6\n";
+        let p = plan(&load(text, Dialect::Classic)).unwrap();
+        let t = &p.sync.tos;
+        assert_eq!((t.minsane, t.minclock, t.maxclock, t.orphan), (2, 1, 7, Some(9)));
+        assert_eq!((t.mindist, t.maxdist, t.orphanwait), (0.02, 3.0, Duration::from_secs(300)));
+        let k = &p.sync.tinker;
+        assert_eq!((k.step, k.panic, k.stepout, k.allan, k.huffpuff, k.freq), (0.5, 0.0, 300.0, 4096.0, 1800.0, Some(-12.5)));
+        assert!((k.dispersion - 20e-6).abs() < 1e-15);
+        let d = p.driftfile.unwrap();
+        assert_eq!((d.path, d.wander), (PathBuf::from("/var/lib/ntp/ntp.drift"), Some(1e-6)), "classic keeps the first driftfile");
+        let p = plan(&load("driftfile /a\ndriftfile /b\n", Dialect::Ntpsec)).unwrap();
+        assert_eq!(p.driftfile.unwrap().path, PathBuf::from("/b"), "NTPsec the last");
+        let p = plan(&load(
+            "tos orphan 16
+driftfile /d
+driftfile
+",
+            Dialect::Ntpsec,
+        ))
+        .unwrap();
+        assert_eq!(p.sync.tos.orphan, None);
+        assert!(p.driftfile.is_none(), "an empty driftfile turns it off");
+        let p = plan(&load("", Dialect::Ntpsec)).unwrap();
+        assert_eq!((p.sync.tos.minclock, p.sync.tos.maxclock, p.sync.tinker.step, p.sync.tinker.panic), (3, 10, 0.128, 1000.0));
     }
 
     #[test]
@@ -750,7 +1055,7 @@ mod tests {
         );
         let p = plan(&l).unwrap();
         let msgs: Vec<&str> = p.unimplemented.iter().map(|d| d.message.as_str()).collect();
-        assert_eq!(msgs.len(), 5, "{msgs:#?}");
+        assert_eq!(msgs.len(), 4, "{msgs:#?} (the server line is implemented)");
         assert!(p.unimplemented.iter().all(|d| d.code == Code::Ntp126 && d.span.end > d.span.start));
     }
 

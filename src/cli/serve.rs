@@ -16,9 +16,11 @@ use crate::config::model::{TrustedKeyItem, TrustedKeyLine};
 use crate::config::saveconfig::saveconfig;
 use crate::diagnostic::Severity;
 use crate::diagnostic::render;
+use crate::proto::sync::ClockOptions;
 use crate::runtime::{self, ServerPlan};
 use crate::server::iface::{self, Families};
 use crate::server::log::{self, Level};
+use crate::server::resolve::{FixedResolver, Resolver, SystemResolver};
 use crate::server::{self, daemon};
 use crate::source::{Span, Spanned};
 use crate::srvlog;
@@ -169,6 +171,21 @@ pub struct ServeArgs {
     /// ntpcheck: stop after this many seconds (tests).
     #[arg(long = "max-runtime", value_name = "SECONDS", hide = true)]
     pub max_runtime: Option<f64>,
+    /// Test hook (hidden): add SECONDS to every reading of the local clock (T1, T4, served
+    /// timestamps), so that tests have an offset to correct without touching the clock.
+    #[arg(long = "test-clock-offset", value_name = "SECONDS", hide = true, allow_negative_numbers = true, value_parser = parse_test_offset)]
+    pub test_clock_offset: Option<f64>,
+    /// Test hook (hidden): resolve host names from this table (NAME=ADDR,NAME=ADDR,…) and
+    /// never ask the system resolver.
+    #[arg(long = "test-hosts", value_name = "NAME=ADDR,...", hide = true)]
+    pub test_hosts: Option<String>,
+}
+
+fn parse_test_offset(s: &str) -> Result<f64, String> {
+    match s.trim().trim_start_matches('+').parse::<f64>() {
+        Ok(v) if v.is_finite() && v.abs() <= 3600.0 => Ok(v),
+        _ => Err(format!("`{s}`: give seconds, at most one hour either way (e.g. +0.025)")),
+    }
 }
 
 const DEFAULT_CONFIG: &str = "/etc/ntp.conf";
@@ -209,8 +226,12 @@ impl ServeArgs {
                 v.push("-r: obsolete and unsupported broadcast option (NTPsec exits on it)".into());
             }
         }
-        if self.quit {
-            v.push("-q: setting the clock and quitting needs upstream synchronisation, which `ntpcheck serve` does not do yet; use ntpd -q or chronyd -q".into());
+        if self.test_clock_offset.is_some_and(|o| o != 0.0) && !self.no_clock_adjust {
+            // The offset is fake: disciplining the clock for it would set the clock wrong.
+            v.push("--test-clock-offset is a test hook: it needs --no-clock-adjust".into());
+        }
+        if let Some(Err(e)) = self.test_hosts.as_deref().map(FixedResolver::parse) {
+            v.push(format!("--test-hosts: {e}"));
         }
         if matches!(self.updateinterval, Some(n) if n < 0) {
             v.push(format!("-U {}: the interface update interval must not be negative", self.updateinterval.unwrap_or(0)));
@@ -229,32 +250,29 @@ impl ServeArgs {
     /// One line per option that changes nothing here.
     fn no_effect_warnings(&self) -> Vec<String> {
         let mut w = Vec::new();
-        let no_sync = "ntpcheck serve does not discipline the clock";
+        let no_sync = "--no-clock-adjust: the clock is never adjusted";
         if self.authreq {
             w.push(match self.dialect {
                 Dialect::Classic => {
-                    "-a (authreq): no effect: it concerns associations, and serve has no upstream associations yet".to_string()
+                    "-a (authreq): no effect: it concerns ephemeral (passive) associations, which serve does not mobilise".to_string()
                 }
                 Dialect::Ntpsec => "-a (NTPsec: REQUIRE(false) to test the assert handler): ignored".to_string(),
             });
         }
         if self.authnoreq {
-            w.push("-A (authnoreq): no effect: it concerns associations, and serve has no upstream associations yet".into());
+            w.push("-A (authnoreq): no effect: it concerns ephemeral (passive) associations, which serve does not mobilise".into());
         }
         if self.bcastsync {
             w.push("-b (bcastsync): no effect: serve is not a broadcast client".into());
         }
-        if self.panicgate > 0 {
+        if self.panicgate > 0 && self.no_clock_adjust {
             w.push(format!("-g (panicgate): no effect: {no_sync}"));
         }
         if self.force_step_once {
-            w.push(format!("-G (force-step-once): no effect: {no_sync}"));
+            w.push("-G (force-step-once): not implemented: the first offset is stepped or slewed by the usual thresholds".into());
         }
-        if self.slew {
+        if self.slew && self.no_clock_adjust {
             w.push(format!("-x (slew, step threshold 600 s): no effect: {no_sync}"));
-        }
-        if self.driftfile.is_some() {
-            w.push(format!("-f (driftfile): no effect: {no_sync}, so there is no frequency to save"));
         }
         if self.statsdir.is_some() {
             w.push("-s (statsdir): no effect: serve writes no statistics files".into());
@@ -282,9 +300,15 @@ impl ServeArgs {
         }
         if !self.servers.is_empty() {
             w.push(format!(
-                "servers on the command line ({}): no effect: serve has no upstream synchronisation yet",
+                "servers on the command line ({}): not implemented: put them in the configuration as `server` lines",
                 self.servers.join(" ")
             ));
+        }
+        if let Some(o) = self.test_clock_offset {
+            w.push(format!("--test-clock-offset {o:+}: TEST HOOK: every local clock reading is shifted by {o:+} s"));
+        }
+        if self.test_hosts.is_some() {
+            w.push("--test-hosts: TEST HOOK: host names are resolved from the given table only".into());
         }
         if self.wait_sync.is_some() && self.foreground() {
             w.push("-w (wait-sync) with -n/-d: classic ntpd would fork anyway; serve stays in the foreground".into());
@@ -504,18 +528,44 @@ fn serve(a: ServeArgs, detached: bool) -> Result<(), Vec<String>> {
     }
     if a.no_clock_adjust {
         daemon::drop_sys_time();
-        srvlog!(Level::Notice, "--no-clock-adjust: the system clock is never touched (CAP_SYS_TIME dropped)");
+        srvlog!(
+            Level::Notice,
+            "--no-clock-adjust: the system clock is never touched (CAP_SYS_TIME dropped); served time = local clock + offset estimate"
+        );
+    } else if plan.sync.associations.is_empty() {
+        srvlog!(Level::Notice, "no upstream servers configured: the system clock is served as it is and never adjusted");
     } else {
-        srvlog!(Level::Notice, "serving the system clock as it is: clock discipline is not implemented, the clock is never adjusted");
+        srvlog!(Level::Notice, "disciplining the system clock (step/slew as ntpd, without the kernel loop)");
+        if !daemon::has_sys_time() {
+            srvlog!(
+                Level::Warning,
+                "no CAP_SYS_TIME: adjusting the clock will fail (use --no-clock-adjust to serve corrected time instead)"
+            );
+        }
     }
-    let _ = daemon::has_sys_time();
+    let resolver: std::sync::Arc<dyn Resolver> = match a.test_hosts.as_deref().map(FixedResolver::parse) {
+        Some(Ok(t)) => std::sync::Arc::new(t),
+        Some(Err(e)) => return Err(vec![format!("--test-hosts: {e}")]),
+        None => std::sync::Arc::new(SystemResolver),
+    };
+    let sync = server::sync::SyncOptions {
+        clock: ClockOptions {
+            allow_big_first_step: a.panicgate > 0,
+            slew_only: a.slew,
+            quit_after_set: a.quit,
+            discipline: !a.no_clock_adjust,
+        },
+        resolver,
+        test_offset: a.test_clock_offset.unwrap_or(0.0),
+        driftfile: a.driftfile.clone(),
+    };
 
     let reload_args = a.clone();
     let reload: server::Reload = Box::new(move || load_and_plan(&reload_args, true).map(|(_, p)| p));
     let on_ready: Option<Box<dyn FnOnce() + Send>> = if detached { Some(Box::new(daemon::report_ready)) } else { None };
     let max_runtime = a.max_runtime.filter(|s| *s > 0.0).map(Duration::from_secs_f64);
     srvlog!(Level::Info, "logging to {}", log::destination());
-    server::run(sockets, plan, server::RunOptions { reload, on_ready, max_runtime, notify, metrics }).map_err(|e| vec![e])?;
+    server::run(sockets, plan, server::RunOptions { reload, on_ready, max_runtime, notify, metrics, sync }).map_err(|e| vec![e])?;
     Ok(())
 }
 
@@ -610,7 +660,13 @@ mod tests {
         let a = parse(&["--dialect", "ntpsec", "-b"]).unwrap();
         assert!(a.refusals()[0].contains("-b"));
         assert!(parse(&["-b"]).unwrap().refusals().is_empty(), "classic takes -b");
-        assert!(parse(&["-q"]).unwrap().refusals()[0].contains("-q"));
+        assert!(parse(&["-q"]).unwrap().refusals().is_empty(), "-q sets the clock once (or reports the offset) and exits");
+        assert!(parse(&["--test-hosts", "x"]).unwrap().refusals()[0].contains("--test-hosts"));
+        assert_eq!(parse(&["--test-clock-offset", "+0.025"]).unwrap().test_clock_offset, Some(0.025));
+        assert!(parse(&["--test-clock-offset", "0.025"]).unwrap().refusals()[0].contains("needs --no-clock-adjust"));
+        assert!(parse(&["--test-clock-offset", "0.025", "--no-clock-adjust"]).unwrap().refusals().is_empty());
+        assert_eq!(parse(&["--test-clock-offset", "-0.5"]).unwrap().test_clock_offset, Some(-0.5));
+        assert_eq!(parse(&["--test-clock-offset", "7200"]).unwrap_err().kind(), ErrorKind::ValueValidation);
         assert!(parse(&["-t", "x"]).unwrap().refusals()[0].contains("not a key number"));
         assert!(parse(&["-u", "no-such-user-ntpcheck"]).unwrap().refusals()[0].contains("cannot find user"));
     }
@@ -619,7 +675,9 @@ mod tests {
     fn one_warning_per_option_without_effect() {
         let a = parse(&["-g", "-g", "-x", "-N", "-f", "/var/lib/ntp/drift", "--var", "x=1", "-n"]).unwrap();
         let w = a.no_effect_warnings();
-        assert_eq!(w.len(), 5, "{w:#?}");
+        assert_eq!(w.len(), 2, "-g, -x and -f are honoured now: {w:#?}");
+        let a = parse(&["-g", "-x", "--no-clock-adjust", "-n"]).unwrap();
+        assert_eq!(a.no_effect_warnings().len(), 2, "without clock adjustment -g and -x change nothing");
         assert!(w.iter().all(|l| !l.contains('\n')));
         assert!(
             parse(&["-n", "-c", "f", "-p", "p", "-u", "root", "-l", "l", "-4", "-I", "lo", "-L", "-k", "k", "-t", "1"])

@@ -389,22 +389,7 @@ pub fn check(cfg: &Config, diags: &mut Vec<Diagnostic>) {
             continue;
         }
         if let Some(ip) = numeric_address(&a.address.text) {
-            let bad = match ip {
-                IpAddr::V4(v4) => {
-                    let o = v4.octets();
-                    let loop127 = o[0] == 127 && !(o[1] == 127) && v4 != Ipv4Addr::LOCALHOST;
-                    let mc = v4.is_multicast();
-                    let zero = v4.is_unspecified();
-                    loop127
-                        || zero
-                        || (mc && a.kind != AssociationKind::Manycastclient && a.kind != AssociationKind::Broadcast)
-                        || (!mc && a.kind == AssociationKind::Manycastclient)
-                }
-                IpAddr::V6(v6) => {
-                    v6.is_unspecified()
-                        || (v6.is_multicast() && a.kind != AssociationKind::Manycastclient && a.kind != AssociationKind::Broadcast)
-                }
-            };
+            let bad = refused_association_address(a.kind, ip);
             let fam_conflict = matches!((ip, a.address.family), (IpAddr::V4(_), Some(Family::Ipv6)) | (IpAddr::V6(_), Some(Family::Ipv4)));
             if bad {
                 diags.push(
@@ -424,6 +409,27 @@ pub fn check(cfg: &Config, diags: &mut Vec<Diagnostic>) {
                     .effect(DaemonEffect::LineIgnored),
                 );
             }
+        }
+    }
+}
+
+/// Does ntpd refuse an association of this kind with this (numeric, non-refclock) address?
+/// 127.x other than 127.0.0.1, the unspecified address, multicast except for `broadcast` and
+/// `manycastclient`, and a `manycastclient` address that is not multicast. The loader reports
+/// it (NTP111); `serve` mobilises nothing for it, as ntpd.
+pub fn refused_association_address(kind: AssociationKind, ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            let loop127 = o[0] == 127 && o[1] != 127 && v4 != Ipv4Addr::LOCALHOST;
+            let mc = v4.is_multicast();
+            loop127
+                || v4.is_unspecified()
+                || (mc && kind != AssociationKind::Manycastclient && kind != AssociationKind::Broadcast)
+                || (!mc && kind == AssociationKind::Manycastclient)
+        }
+        IpAddr::V6(v6) => {
+            v6.is_unspecified() || (v6.is_multicast() && kind != AssociationKind::Manycastclient && kind != AssociationKind::Broadcast)
         }
     }
 }

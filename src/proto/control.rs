@@ -316,6 +316,17 @@ pub struct ControlSnapshot {
     pub sys_last_event: u8,
     /// The system poll exponent (`tc`).
     pub tc: Log2Seconds,
+    /// The last clock offset (s): ntpd's `offset` (with `--no-clock-adjust`, the offset
+    /// estimate that served timestamps carry).
+    pub offset: f64,
+    /// The frequency correction (PPM): `frequency`.
+    pub frequency: f64,
+    /// `sys_jitter` (s).
+    pub sys_jitter: f64,
+    /// `clk_jitter` (s).
+    pub clk_jitter: f64,
+    /// `clk_wander` (PPM).
+    pub clk_wander: f64,
     /// `version=` text.
     pub version: String,
     /// `processor=` text.
@@ -696,9 +707,24 @@ fn sys_var(ctx: &Context<'_>, name: &str) -> Option<Option<String>> {
         "peer" => ctx.snapshot.sys_peer.unwrap_or(0).to_string(),
         "tc" => ctx.snapshot.tc.0.to_string(),
         "mintc" => (if classic { 3 } else { 0 }).to_string(),
-        // The clock is never disciplined: no offset, frequency or jitter estimates.
-        "offset" | "sys_jitter" | "clk_jitter" => "0.000000".into(),
-        "frequency" | "clk_wander" => (if classic { "0.000" } else { "0.000000" }).into(),
+        // In ms; zero while nothing synchronises (the local clock driver alone).
+        "offset" => ms6(ctx.snapshot.offset),
+        "sys_jitter" => ms6(ctx.snapshot.sys_jitter),
+        "clk_jitter" => ms6(ctx.snapshot.clk_jitter),
+        "frequency" => {
+            if classic {
+                format!("{:.3}", ctx.snapshot.frequency)
+            } else {
+                format!("{:.6}", ctx.snapshot.frequency)
+            }
+        }
+        "clk_wander" => {
+            if classic {
+                format!("{:.3}", ctx.snapshot.clk_wander)
+            } else {
+                format!("{:.6}", ctx.snapshot.clk_wander)
+            }
+        }
         "version" => quoted(&ctx.snapshot.version),
         "processor" => quoted(&ctx.snapshot.processor),
         "system" => quoted(&ctx.snapshot.system),

@@ -11,19 +11,24 @@
 //! mutex taken once per batch of up to [`socket::BATCH`] datagrams.
 //!
 //! Control plane (tokio, on the main thread): SIGTERM/SIGINT stop, SIGHUP re-reads the
-//! configuration (an error keeps the old one), and the system variables (the local clock
-//! driver's state) reach the workers through one narrow channel, [`SystemFeed`], which
-//! upstream synchronisation will later drive instead.
+//! configuration (an error keeps the old one), upstream synchronisation runs there
+//! ([`sync::SyncDriver`]: its own sockets, never the workers'), and the system variables (the
+//! synchroniser's, or the local clock driver's without upstream servers) and the served-time
+//! correction reach the workers through one narrow channel, [`SystemFeed`].
 
 pub mod clock;
 pub mod daemon;
+pub mod driftfile;
 pub mod iface;
 pub mod log;
 pub mod metrics;
 pub mod notify;
 pub mod observe;
+pub mod resolve;
 pub mod socket;
 pub mod stats;
+pub mod sync;
+pub mod sysclock;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -33,7 +38,7 @@ use std::time::{Duration, Instant};
 use crate::proto::control::ControlSnapshot;
 use crate::proto::server::{Received, Server, ServerConfig, Verdict};
 use crate::proto::system::SystemVars;
-use crate::proto::time::{Log2Seconds, NtpTimestamp};
+use crate::proto::time::{Log2Seconds, NtpDuration, NtpTimestamp};
 use crate::runtime::{LocalClockPlan, ServerPlan};
 use crate::srvlog;
 use iface::Action;
@@ -89,23 +94,36 @@ pub fn bind_all(endpoints: &[iface::Endpoint], workers: usize) -> Result<Vec<Vec
     Ok(per_worker)
 }
 
-/// The system variables workers put in replies, published by the main thread (the local
-/// clock driver now; upstream synchronisation later). Workers read it once per batch.
+/// The system variables workers put in replies and the correction they add to their clock
+/// readings, published by the main thread. Workers look at it once per batch.
 #[derive(Debug)]
 pub struct SystemFeed {
     vars: RwLock<SystemVars>,
+    /// What workers add to their clock readings for served timestamps (NtpDuration bits):
+    /// the test hook's offset, plus the offset estimate under `--no-clock-adjust`.
+    correction: AtomicU64,
     version: AtomicU64,
 }
 
 impl SystemFeed {
     /// Starts with `v`.
     pub fn new(v: SystemVars) -> Self {
-        SystemFeed { vars: RwLock::new(v), version: AtomicU64::new(1) }
+        SystemFeed { vars: RwLock::new(v), correction: AtomicU64::new(0), version: AtomicU64::new(1) }
     }
     /// Publishes new variables.
     pub fn publish(&self, v: SystemVars) {
         *self.vars.write().unwrap_or_else(|e| e.into_inner()) = v;
         self.version.fetch_add(1, Ordering::Release);
+    }
+    /// Publishes new variables and the served-time correction together.
+    pub fn publish_corrected(&self, v: SystemVars, correction: NtpDuration) {
+        *self.vars.write().unwrap_or_else(|e| e.into_inner()) = v;
+        self.correction.store(correction.0 as u64, Ordering::Release);
+        self.version.fetch_add(1, Ordering::Release);
+    }
+    /// The correction workers add to served timestamps.
+    pub fn correction(&self) -> NtpDuration {
+        NtpDuration(self.correction.load(Ordering::Acquire) as i64)
     }
     /// Current version (changes on every publish).
     pub fn version(&self) -> u64 {
@@ -129,6 +147,8 @@ struct Shared {
 struct ServerSlot {
     server: Server,
     system_version: u64,
+    /// The feed's correction as of `system_version`.
+    correction: NtpDuration,
 }
 
 /// What a reload produces: the new plan, or the diagnostics that made it fail.
@@ -147,16 +167,24 @@ pub struct RunOptions {
     pub notify: notify::Notifier,
     /// Where to serve Prometheus metrics (`--metrics`, already bound).
     pub metrics: Option<std::net::TcpListener>,
+    /// Synchronisation from the configuration's `server`/`pool`/`peer` lines.
+    pub sync: sync::SyncOptions,
 }
 
 /// The system variables the local clock driver gives `since_start` after start-up, or the
 /// unsynchronised state without one.
 /// What mode 6 (ntpq, ntpstat) reports: the local clock driver's association, if configured.
 fn local_control(plan: Option<&LocalClockPlan>, assoc_id: u16, precision: Log2Seconds, since_start: Duration) -> ControlSnapshot {
+    let (version, processor, system) = control_identity();
+    ControlSnapshot::serving(plan.map(|p| (&p.clock, assoc_id)), precision, since_start, NtpTimestamp::from_unix(clock::unix_now()))
+        .with_identity(&version, &processor, &system)
+}
+
+/// The `version=`, `processor=` and `system=` texts of mode 6.
+fn control_identity() -> (String, String, String) {
     let system =
         std::fs::read_to_string("/proc/sys/kernel/osrelease").map(|r| format!("Linux/{}", r.trim())).unwrap_or_else(|_| "Linux".into());
-    ControlSnapshot::serving(plan.map(|p| (&p.clock, assoc_id)), precision, since_start, NtpTimestamp::from_unix(clock::unix_now()))
-        .with_identity(&format!("ntpcheck {}", env!("CARGO_PKG_VERSION")), std::env::consts::ARCH, &system)
+    (format!("ntpcheck {}", env!("CARGO_PKG_VERSION")), std::env::consts::ARCH.to_string(), system)
 }
 
 fn local_system(plan: Option<&LocalClockPlan>, initial: &SystemVars, precision: Log2Seconds, since_start: Duration) -> SystemVars {
@@ -172,7 +200,15 @@ pub fn run(sockets: Vec<Vec<Bound>>, plan: ServerPlan, mut opts: RunOptions) -> 
     let start = clock::monotonic();
     let mut local_clock = plan.local_clock.clone();
     let mut initial = plan.initial_system;
-    let system0 = local_system(local_clock.as_ref(), &initial, precision, Duration::ZERO);
+    let sync_opts = opts.sync.clone();
+    // With `server`/`pool`/`peer` lines the synchroniser decides what is served (the LOCAL
+    // driver is then one of its sources); without, the local clock driver alone, as before.
+    let mut upstream: Option<sync::SyncDriver> =
+        (!plan.sync.associations.is_empty()).then(|| sync::SyncDriver::new(&plan, sync_opts.clone(), start, precision));
+    let system0 = match &upstream {
+        Some(d) => d.system_vars(),
+        None => local_system(local_clock.as_ref(), &initial, precision, Duration::ZERO),
+    };
     // ntpd numbers associations from a random start.
     let assoc_id = (random_seed() % 60_000) as u16 + 1_000;
     if system0.is_synchronised() {
@@ -194,18 +230,29 @@ pub fn run(sockets: Vec<Vec<Bound>>, plan: ServerPlan, mut opts: RunOptions) -> 
         server: Mutex::new(ServerSlot {
             server: Server::with_seed(with_interfaces(plan.server.clone()), system0, random_seed()),
             system_version: 1,
+            correction: NtpDuration::ZERO,
         }),
         system: SystemFeed::new(system0),
         stats: Stats::default(),
         stop: AtomicBool::new(false),
         start,
     });
+    shared
+        .system
+        .publish_corrected(system0, upstream.as_ref().map(|d| d.correction()).unwrap_or(NtpDuration::from_secs_f64(sync_opts.test_offset)));
     let mut iface_rules = plan.interface_rules.clone();
-    let publish_control = |lc: Option<&LocalClockPlan>| {
-        let snap = local_control(lc, assoc_id, precision, shared.start.elapsed());
+    let identity = control_identity();
+    let publish_control = |lc: Option<&LocalClockPlan>, up: Option<&sync::SyncDriver>| {
+        let snap = match up {
+            Some(d) => d.control_snapshot().with_identity(&identity.0, &identity.1, &identity.2),
+            None => local_control(lc, assoc_id, precision, shared.start.elapsed()),
+        };
         shared.server.lock().unwrap_or_else(|e| e.into_inner()).server.set_control(snap);
     };
-    publish_control(local_clock.as_ref());
+    let publish_upstream = |d: &sync::SyncDriver| {
+        shared.system.publish_corrected(d.system_vars(), d.correction());
+    };
+    publish_control(local_clock.as_ref(), upstream.as_ref());
 
     // Signals are installed before the workers start, so none can kill a half-started server.
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| format!("tokio runtime: {e}"))?;
@@ -242,6 +289,7 @@ pub fn run(sockets: Vec<Vec<Bound>>, plan: ServerPlan, mut opts: RunOptions) -> 
     }
 
     let deadline = opts.max_runtime.map(|d| start + d);
+    let mut outcome: Result<(), String> = Ok(());
     rt.block_on(async {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -252,6 +300,19 @@ pub fn run(sockets: Vec<Vec<Bound>>, plan: ServerPlan, mut opts: RunOptions) -> 
                 _ = term.recv() => { srvlog!(Level::Notice, "SIGTERM: stopping"); break; }
                 _ = int.recv() => { srvlog!(Level::Notice, "SIGINT: stopping"); break; }
                 _ = tokio::time::sleep(until_deadline), if deadline.is_some() => { srvlog!(Level::Notice, "run time over: stopping"); break; }
+                step = async { match upstream.as_mut() { Some(d) => d.step().await, None => std::future::pending().await } } => {
+                    match step {
+                        sync::Step::Continue { changed: true } => {
+                            if let Some(d) = &upstream {
+                                publish_upstream(d);
+                                publish_control(None, Some(d));
+                            }
+                        }
+                        sync::Step::Continue { changed: false } => {}
+                        sync::Step::Exit(Ok(msg)) => { srvlog!(Level::Notice, "{msg}; stopping (-q)"); println!("ntpcheck: {msg}"); break; }
+                        sync::Step::Exit(Err(msg)) => { outcome = Err(msg); break; }
+                    }
+                }
                 _ = hup.recv() => {
                     srvlog!(Level::Notice, "SIGHUP: re-reading the configuration");
                     observer.reloading();
@@ -263,11 +324,22 @@ pub fn run(sockets: Vec<Vec<Bound>>, plan: ServerPlan, mut opts: RunOptions) -> 
                             iface_rules = p.interface_rules.clone();
                             local_clock = p.local_clock.clone();
                             initial = p.initial_system;
-                            let sys = local_system(local_clock.as_ref(), &initial, precision, shared.start.elapsed());
+                            // Unchanged associations keep their state in the synchroniser.
+                            match (&mut upstream, p.sync.associations.is_empty()) {
+                                (Some(d), false) => d.reconfigure(&p, precision),
+                                (None, false) => upstream = Some(sync::SyncDriver::new(&p, sync_opts.clone(), start, precision)),
+                                (_, true) => upstream = None,
+                            }
                             // The MRU list and counters stay; access, limits and keys are the new ones.
                             shared.server.lock().unwrap_or_else(|e| e.into_inner()).server.reconfigure(with_interfaces(p.server.clone()));
-                            shared.system.publish(sys);
-                            publish_control(local_clock.as_ref());
+                            match &upstream {
+                                Some(d) => publish_upstream(d),
+                                None => shared.system.publish_corrected(
+                                    local_system(local_clock.as_ref(), &initial, precision, shared.start.elapsed()),
+                                    NtpDuration::from_secs_f64(sync_opts.test_offset),
+                                ),
+                            }
+                            publish_control(local_clock.as_ref(), upstream.as_ref());
                             srvlog!(Level::Notice, "configuration reloaded; {}", shared.stats.snapshot());
                             observer.reloaded(true);
                         }
@@ -281,6 +353,12 @@ pub fn run(sockets: Vec<Vec<Bound>>, plan: ServerPlan, mut opts: RunOptions) -> 
                     }
                 }
                 _ = tick.tick() => {
+                    if let Some(d) = &upstream {
+                        // Root dispersion grows and the reference time ages every second.
+                        publish_upstream(d);
+                        publish_control(None, Some(d));
+                        continue;
+                    }
                     let sys = local_system(local_clock.as_ref(), &initial, precision, shared.start.elapsed());
                     let now_synced = sys.is_synchronised();
                     if now_synced != synced {
@@ -291,8 +369,8 @@ pub fn run(sockets: Vec<Vec<Bound>>, plan: ServerPlan, mut opts: RunOptions) -> 
                         }
                         synced = now_synced;
                     }
-                    shared.system.publish(sys);
-                    publish_control(local_clock.as_ref());
+                    shared.system.publish_corrected(sys, NtpDuration::from_secs_f64(sync_opts.test_offset));
+                    publish_control(local_clock.as_ref(), None);
                 }
             }
         }
@@ -300,12 +378,13 @@ pub fn run(sockets: Vec<Vec<Bound>>, plan: ServerPlan, mut opts: RunOptions) -> 
     observer.stopping();
     drop(observer);
     shared.stop.store(true, Ordering::Release);
+    drop(upstream);
     for t in threads {
         let _ = t.join();
     }
     let snap = shared.stats.snapshot();
     srvlog!(Level::Notice, "stopped; {snap}");
-    Ok(snap)
+    outcome.map(|_| snap)
 }
 
 /// What notifications and metrics report, from what the driver publishes.
@@ -388,10 +467,13 @@ fn handle_batch(
     let v = shared.system.version();
     if v != slot.system_version {
         slot.server.set_system(shared.system.get());
+        slot.correction = shared.system.correction();
         slot.system_version = v;
     }
+    // Served time = local clock + correction (zero unless --no-clock-adjust or the test hook).
+    let corr = slot.correction;
     // T3 as late as the sans-IO core allows: read right before the reply is encoded.
-    let mut tx_clock = || NtpTimestamp::from_unix(clock::unix_now());
+    let mut tx_clock = || NtpTimestamp::from_unix(clock::unix_now()).add_duration(corr);
     for (i, m) in metas.iter().enumerate() {
         let control = rb.packet(i).first().is_some_and(|b| b & 7 == 6);
         counts.control += u64::from(control);
@@ -402,7 +484,8 @@ fn handle_batch(
         let rx_time = match m.kernel_rx {
             Some((s, ns)) => NtpTimestamp::from_unix(clock::from_timespec(s, ns)),
             None => NtpTimestamp::from_unix(clock::unix_now()),
-        };
+        }
+        .add_duration(corr);
         let rx = Received { src: m.peer, dst: local, rx_time, mono };
         let out = sb.next_buf();
         match slot.server.handle(&rx, rb.packet(i), out, &mut tx_clock) {

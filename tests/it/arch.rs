@@ -50,3 +50,37 @@ fn clippy_guards_the_same_line() {
     let m = std::fs::read_to_string(root().join("src/proto/mod.rs")).unwrap();
     assert!(m.contains("#![deny(clippy::disallowed_methods, clippy::disallowed_types)]"));
 }
+
+/// `unsafe_code` is `deny`, not `forbid`, so that src/server/sysclock.rs alone can call
+/// `adjtime` (neither std nor nix wraps it). No other file may use `unsafe`.
+#[test]
+fn unsafe_only_in_sysclock() {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(&root().join("src"), &mut files);
+    assert!(files.len() > 50);
+    let mut users = Vec::new();
+    for p in &files {
+        let text = std::fs::read_to_string(p).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            if ["unsafe {", "unsafe fn", "unsafe impl", "unsafe extern", "allow(unsafe_code)"].iter().any(|w| code.contains(w)) {
+                users.push(format!("{}:{}", p.strip_prefix(root()).unwrap().display(), n + 1));
+            }
+        }
+    }
+    assert!(users.iter().all(|u| u.starts_with("src/server/sysclock.rs:")), "unsafe outside sysclock.rs: {users:?}");
+    let lib = std::fs::read_to_string(root().join("src/lib.rs")).unwrap();
+    assert!(lib.contains("#![deny(unsafe_code)]"));
+    let sys = std::fs::read_to_string(root().join("src/server/sysclock.rs")).unwrap();
+    assert!(sys.contains("// SAFETY:"), "every unsafe block says why it is sound");
+}

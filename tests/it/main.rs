@@ -43,6 +43,8 @@ mod roundtrip;
 mod semantic;
 /// `ntpcheck serve` on loopback: replies, SIGHUP reload, SIGTERM, pid/log files, detaching.
 mod server;
+/// Synchronisation from a real chronyd on a test network; ntpdig/sntp/ntpq against the result.
+mod sync_net;
 /// The synchronisation core in simulated time: falseticker, offset estimate, discipline, fallbacks, KoD.
 mod sync_sim;
 /// Shared helpers.
