@@ -108,6 +108,14 @@ fn falseticker_and_offset_estimate() {
 }
 
 /// No driftfile: one simulated hour → |offset| ≤ 50 µs, |frequency error| ≤ 0.5 PPM.
+///
+/// The offset target is not met with ntpd's poll adaptation, and ntpd's own loop would not
+/// meet it either: its gate |offset| < 4 × clk_jitter passes whenever the offsets are noise
+/// (clk_jitter is the RMS of successive offset differences, ≈ 1.4 × the noise), so the poll
+/// climbs by tc_counter alone (5 at ~1000 s, 6 at ~1750 s on this seed). The residual
+/// frequency error (~0.1 PPM, mostly the PLL integrating the phase still left when the
+/// start-up clamp ends at 0.5 ms) then lags the phase by about error × 16 × 2^poll s
+/// (~120 µs at poll 6), decaying over hours. With the poll held at 4 every seed is within.
 #[test]
 fn no_driftfile_one_hour() {
     let servers = five();
@@ -132,7 +140,10 @@ fn no_driftfile_one_hour() {
     );
     assert!(ferr.abs() <= 0.5e-6, "frequency error after 1 h: {:+.3} PPM", ferr * 1e6);
     if off.abs() > 50e-6 {
-        eprintln!("sync_sim: TARGET MISSED: |clock offset| after 1 h without driftfile is {} (target 50 µs); see the report", us(off));
+        eprintln!(
+            "sync_sim: TARGET MISSED: |clock offset| after 1 h without driftfile is {} (target 50 µs); ntpd's poll adaptation raises the poll, see the test's comment",
+            us(off)
+        );
     }
     assert!(off.abs() <= 500e-6, "clock offset after 1 h: {}", us(off));
 }

@@ -355,6 +355,9 @@ mod tests {
         assert_eq!(l.state, State::Sync);
         assert!((l.frequency_ppm() - 15.0).abs() < 1e-9, "{}", l.frequency_ppm());
         assert!(l.freq_valid);
+        // As ntpd: clk_jitter took in the jumps from the slewed first offset and is reset
+        // only by a step, not by the move to SYNC.
+        assert!(l.clock_jitter > 1e-3, "{}", l.clock_jitter);
     }
 
     #[test]
@@ -405,6 +408,37 @@ mod tests {
         l.local_clock(0.1, 0.0, 4, 10, 1.0);
         let (p, f) = l.adj_host_clock();
         assert!((p + f - 500e-6).abs() < 1e-15);
+    }
+
+    /// ntpd's poll-adjust arithmetic: +sys_poll per update inside CLOCK_PGATE × clk_jitter
+    /// (the poll rises on the update that takes tc_counter past CLOCK_LIMIT: the 8th at poll
+    /// 4), −2 × sys_poll per update outside it, and the time gates set at each change.
+    #[test]
+    fn poll_adjust_follows_ntpd_tc_counter() {
+        let mut l = d(Some(0.0));
+        l.freq_cnt = 0;
+        let mut t = 0.0;
+        // Offsets that are pure noise (±25 µs): clk_jitter, the RMS of successive offset
+        // differences, follows them, so each passes the gate however small the noise.
+        for i in 1..=8 {
+            t += 16.0;
+            l.local_clock(if i % 2 == 0 { 25e-6 } else { -25e-6 }, 0.0, 4, 10, t);
+            assert_eq!(l.sys_poll, if i < 8 { 4 } else { 5 }, "update {i}: tc_counter {}", l.tc_counter);
+        }
+        assert_eq!(l.tc_counter, 0);
+        assert_eq!((l.tc_twinlo, l.tc_twinhi), (t + 60.0, t + 76.0));
+        // A persistent bias with a small jitter fails the gate: −10 a time at poll 5, held at
+        // −CLOCK_LIMIT, and the poll falls only once the lower time gate (60 s) has passed.
+        let t0 = t;
+        l.last_offset = 300e-6;
+        l.clock_jitter = 1e-6;
+        for k in 1..=6 {
+            l.local_clock(300e-6, 0.0, 4, 10, t0 + 10.0 * k as f64);
+            assert_eq!(l.sys_poll, if k < 6 { 5 } else { 4 }, "biased update {k}: tc_counter {}", l.tc_counter);
+            if (3..6).contains(&k) {
+                assert_eq!(l.tc_counter, -CLOCK_LIMIT);
+            }
+        }
     }
 
     #[test]
