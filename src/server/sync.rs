@@ -185,6 +185,12 @@ fn open_driftfile(plan: &ServerPlan, opts: &SyncOptions) -> (Option<driftfile::W
             None
         }
     };
+    if !opts.clock.discipline {
+        // The frequency of a clock nothing here steers (another daemon may, and may own this
+        // very file): read for the virtual loop, never written.
+        srvlog!(Level::Notice, "--no-clock-adjust: the frequency file {} is read, never written", df.path.display());
+        return (None, freq);
+    }
     (Some(driftfile::Writer::new(df.path, plan.flavor, df.wander, freq)), freq)
 }
 

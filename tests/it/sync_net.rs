@@ -403,6 +403,7 @@ wait $d
     for h in runs {
         let (tag, pe, rv, log, drift_log) = h.join().unwrap();
         assert!(log.contains(drift_log), "{tag}: expected `{drift_log}` in\n{log}");
+        assert!(log.contains("is read, never written"), "{tag}: --no-clock-adjust must not write the frequency file:\n{log}");
         eprintln!("{tag}: ntpq -p:\n{pe}{rv}");
         assert!(pe.lines().any(|l| l.starts_with("*192.0.2.2")), "{tag}: not synchronised to the resolved address:\n{pe}\n{log}");
         assert_eq!((var(&rv, "stratum").as_deref(), var(&rv, "refid").as_deref()), (Some("3"), Some("192.0.2.2")), "{tag}: {rv}");
