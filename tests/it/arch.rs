@@ -3,6 +3,20 @@
 
 use crate::util::root;
 
+/// Every `.rs` file under `dir`, recursively.
+fn rs_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(rs_files(&p));
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+    out
+}
+
 #[test]
 fn proto_does_no_io() {
     let forbidden = [
@@ -19,18 +33,7 @@ fn proto_does_no_io() {
         "unsafe",
     ];
     // Every file under src/proto, submodule directories (src/proto/sync/, …) included.
-    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else if p.extension().is_some_and(|x| x == "rs") {
-                out.push(p);
-            }
-        }
-    }
-    let mut paths = Vec::new();
-    walk(&root().join("src/proto"), &mut paths);
+    let paths = rs_files(&root().join("src/proto"));
     assert!(paths.iter().any(|p| p.ends_with("sync/discipline.rs")), "the walk reaches src/proto/sync");
     let mut files = 0;
     for p in paths {
@@ -67,18 +70,7 @@ fn clippy_guards_the_same_line() {
 /// `adjtime` (neither std nor nix wraps it). No other file may use `unsafe`.
 #[test]
 fn unsafe_only_in_sysclock() {
-    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else if p.extension().is_some_and(|x| x == "rs") {
-                out.push(p);
-            }
-        }
-    }
-    let mut files = Vec::new();
-    walk(&root().join("src"), &mut files);
+    let files = rs_files(&root().join("src"));
     assert!(files.len() > 50);
     let mut users = Vec::new();
     for p in &files {
