@@ -90,20 +90,7 @@ pub fn load_path(path: &Path, opts: &LoadOptions) -> Result<Loaded, LoadError> {
 /// Without `root` this is [`load_path`].
 pub fn load_path_under(path: &Path, opts: &LoadOptions, root: Option<&Path>) -> Result<Loaded, LoadError> {
     let bytes = read_include(path).map_err(|e| LoadError { path: path.display().to_string(), source: e })?;
-    let mut l = Loader::new(opts);
-    l.root = root.map(Path::to_path_buf);
-    l.run_file(path.display().to_string(), Some(path.to_path_buf()), &bytes);
-    if opts.dialect == Dialect::Ntpsec
-        && !opts.no_conf_dir
-        && !l.stopped
-        && let Some(dir) = path.parent()
-    {
-        let d = dir.join("ntp.d");
-        if d.is_dir() {
-            l.read_dir_confs(&d);
-        }
-    }
-    Ok(l.finish())
+    Ok(load_bytes_at(&path.display().to_string(), path, &bytes, opts, root, true))
 }
 
 /// Load a configuration from bytes (stdin, tests). Includes are resolved as for a file named
