@@ -771,28 +771,21 @@ impl Synchronizer {
         self.pool_poll(sec);
         // Orphan mode (and classic's "no peer for too long").
         if self.sys_peer.is_none() && sec > self.orphwait {
-            match self.config.tos.orphan.filter(|&o| o < STRATUM_UNSPEC) {
-                Some(o) => {
-                    if self.sys_leap == LeapIndicator::Unsynchronized {
-                        self.sys_leap = LeapIndicator::NoWarning;
-                    }
-                    self.sys_stratum = o;
-                    self.pristine = false;
-                    self.orphan_refid();
-                    self.sys_offset = 0.0;
-                    self.sys_rootdelay = 0.0;
-                    self.sys_rootdisp = 0.0;
-                }
-                None if self.config.flavor == Flavor::Classic => {
-                    self.sys_leap = LeapIndicator::Unsynchronized;
-                    self.sys_stratum = STRATUM_UNSPEC;
-                    self.pristine = false;
-                    self.orphan_refid();
-                    self.sys_offset = 0.0;
-                    self.sys_rootdelay = 0.0;
-                    self.sys_rootdisp = 0.0;
-                }
-                None => {}
+            // Orphan stratum (leap cleared if unsynchronised), or classic's unsynchronised state.
+            let orphan = match self.config.tos.orphan.filter(|&o| o < STRATUM_UNSPEC) {
+                Some(o) if self.sys_leap == LeapIndicator::Unsynchronized => Some((o, LeapIndicator::NoWarning)),
+                Some(o) => Some((o, self.sys_leap)),
+                None if self.config.flavor == Flavor::Classic => Some((STRATUM_UNSPEC, LeapIndicator::Unsynchronized)),
+                None => None,
+            };
+            if let Some((stratum, leap)) = orphan {
+                self.sys_leap = leap;
+                self.sys_stratum = stratum;
+                self.pristine = false;
+                self.orphan_refid();
+                self.sys_offset = 0.0;
+                self.sys_rootdelay = 0.0;
+                self.sys_rootdisp = 0.0;
             }
         }
     }
