@@ -5,26 +5,10 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// One worker's counts since its last flush.
-#[derive(Debug, Default, Clone)]
-pub struct Local {
-    /// Datagrams received.
-    pub received: u64,
-    /// Replies sent (normal mode 4 / mode 2 answers).
-    pub replied: u64,
-    /// Kiss-o'-Death replies sent.
-    pub kod: u64,
-    /// Replies the kernel refused to send.
-    pub send_failed: u64,
-    /// Mode 6 (ntpq) requests received.
-    pub control: u64,
-    /// Mode 6 requests answered (also counted in `replied`).
-    pub control_replied: u64,
-    /// Requests not answered, by reason.
-    pub dropped: BTreeMap<&'static str, u64>,
-}
+/// One worker's counts since its last flush: the same counters as a [`Snapshot`].
+pub type Local = Snapshot;
 
-impl Local {
+impl Snapshot {
     /// Counts a request not answered.
     pub fn drop(&mut self, reason: &'static str) {
         *self.dropped.entry(reason).or_insert(0) += 1;
@@ -65,6 +49,7 @@ pub struct Snapshot {
 impl Stats {
     /// Adds a worker's counts and resets them.
     pub fn flush(&self, l: &mut Local) {
+        let l = std::mem::take(l);
         self.received.fetch_add(l.received, Ordering::Relaxed);
         self.replied.fetch_add(l.replied, Ordering::Relaxed);
         self.kod.fetch_add(l.kod, Ordering::Relaxed);
@@ -73,16 +58,10 @@ impl Stats {
         self.control_replied.fetch_add(l.control_replied, Ordering::Relaxed);
         if !l.dropped.is_empty() {
             let mut d = self.dropped.lock().unwrap_or_else(|e| e.into_inner());
-            for (k, v) in std::mem::take(&mut l.dropped) {
+            for (k, v) in l.dropped {
                 *d.entry(k).or_insert(0) += v;
             }
         }
-        l.received = 0;
-        l.replied = 0;
-        l.kod = 0;
-        l.send_failed = 0;
-        l.control = 0;
-        l.control_replied = 0;
     }
 
     /// Current values.
